@@ -1,0 +1,612 @@
+package io.syncbn.nn.conf;
+
+import io.syncbn.nn.layers.SyncBatchNormalizationLayer;
+import io.syncbn.nn.params.SyncBatchNormParamInitializer;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.deeplearning4j.nn.api.ParamInitializer;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.Convolution3D;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.conf.layers.LayerValidation;
+import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
+import org.deeplearning4j.nn.conf.memory.MemoryReport;
+import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.learning.regularization.Regularization;
+
+/**
+ * Synchronized batch normalization: batch normalization (S. Ioffe and C. Szegedy, "Batch
+ * Normalization: Accelerating Deep Network Training by Reducing Internal Covariate Shift", ICML 2015)
+ * whose training-mode statistics are those of the global batch — the concatenation of every
+ * worker's shard — as in PyTorch's {@code SyncBatchNorm}.
+ *
+ * <p><b>Statistics.</b> Per channel, over every other axis: for {@code [N,C,H,W]} over
+ * {@code N·H·W} values, so a worker holding one image still contributes statistics. The channel
+ * axis comes from the data format (rank 2 {@code [N,C]}; rank 4 {@link CNN2DFormat} NCHW or NHWC;
+ * rank 5 {@link Convolution3D.DataFormat} NCDHW or NDHWC; rank 3 {@code [N,C,T]}), or from {@link
+ * Builder#axis(int)}. The batch axis 0 is never normalized. Training normalizes with the global mean
+ * and the biased global variance; fewer than 2 values per channel across all workers is refused.
+ *
+ * <p><b>Running statistics</b> follow DL4J's {@code decay} convention: {@code running = decay ·
+ * running + (1 − decay) · batch}. DL4J {@code decay} 0.9 is PyTorch {@code momentum} 0.1 and Keras
+ * {@code momentum} 0.9. The running variance is updated with the <em>unbiased</em> global variance
+ * {@code M2 / (count − 1)}, as in the BN paper and PyTorch ({@link RunningVariance#UNBIASED}, the
+ * default); {@link RunningVariance#BIASED} uses {@code M2 / count}, as Keras and DL4J's own layer do.
+ * Inference uses the running statistics and never communicates.
+ *
+ * <p><b>Parameters</b> {@code gamma} (scale), {@code beta} (shift), {@code mean} and {@code var}
+ * (running statistics, not trained by the updater: the layer updates them in its training forward
+ * pass). {@code gamma} is absent when {@link Builder#scale(boolean) scale} is off or gamma/beta are
+ * {@linkplain Builder#lockGammaBeta(boolean) locked}; {@code beta} likewise with {@code center}.
+ *
+ * <p>Which replicas synchronize is decided at run time by the {@link io.syncbn.collective.Collective}
+ * attached to the layer ({@link io.syncbn.nn.SyncBatchNorm#attach}); with none, or world size 1,
+ * the layer is plain batch normalization — the "local BN" baseline.
+ */
+public class SyncBatchNormalization extends FeedForwardLayer {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Channel axis chosen from the input rank and the data format. */
+    public static final int AXIS_FROM_FORMAT = -1;
+
+    /** Which variance estimate updates the running variance. */
+    public enum RunningVariance {
+        /** {@code M2 / (count − 1)}: BN paper, PyTorch. */
+        UNBIASED,
+        /** {@code M2 / count}: Keras, DL4J's {@code BatchNormalization}. */
+        BIASED
+    }
+
+    private double decay = 0.9;
+    private double eps = 1e-5;
+    private boolean center = true;
+    private boolean scale = true;
+    private double gammaInit = 1.0;
+    private double betaInit = 0.0;
+    private double runningMeanInit = 0.0;
+    private double runningVarInit = 1.0;
+    private boolean lockGammaBeta;
+    private boolean useGlobalStats;
+    private RunningVariance runningVariance = RunningVariance.UNBIASED;
+    private CNN2DFormat cnn2DFormat = CNN2DFormat.NCHW;
+    private Convolution3D.DataFormat cnn3DFormat = Convolution3D.DataFormat.NCDHW;
+    private int axis = AXIS_FROM_FORMAT;
+
+    /** For JSON deserialization; use the {@link Builder}. */
+    public SyncBatchNormalization() {
+        this(new Builder());
+    }
+
+    private SyncBatchNormalization(Builder b) {
+        super(b);
+        this.decay = b.decay;
+        this.eps = b.eps;
+        this.center = b.center;
+        this.scale = b.scale;
+        this.gammaInit = b.gammaInit;
+        this.betaInit = b.betaInit;
+        this.runningMeanInit = b.runningMeanInit;
+        this.runningVarInit = b.runningVarInit;
+        this.lockGammaBeta = b.lockGammaBeta;
+        this.useGlobalStats = b.useGlobalStats;
+        this.runningVariance = b.runningVariance;
+        this.cnn2DFormat = b.cnn2DFormat;
+        this.cnn3DFormat = b.cnn3DFormat;
+        this.axis = b.axis;
+        initializeConstraints(b);
+        validate();
+    }
+
+    /**
+     * Checks every option against its rule; called by the builder and before the layer is
+     * instantiated, so configurations read from JSON pass the same checks.
+     */
+    public void validate() {
+        if (!(decay >= 0 && decay <= 1)) {
+            throw new IllegalArgumentException("decay must be in [0, 1] (DL4J convention: running = decay * running"
+                    + " + (1 - decay) * batch; PyTorch momentum 0.1 is decay 0.9), but got " + decay);
+        }
+        if (!(eps >= 0) || Double.isInfinite(eps)) {
+            throw new IllegalArgumentException("eps must be a finite number >= 0, but got " + eps);
+        }
+        if (!(runningVarInit >= 0) || Double.isInfinite(runningVarInit)) {
+            throw new IllegalArgumentException("runningVarInit must be a finite number >= 0, but got " + runningVarInit);
+        }
+        for (double v : new double[] {gammaInit, betaInit, runningMeanInit}) {
+            if (!Double.isFinite(v)) {
+                throw new IllegalArgumentException("gammaInit, betaInit and runningMeanInit must be finite, but got "
+                        + gammaInit + ", " + betaInit + ", " + runningMeanInit);
+            }
+        }
+        if (axis == 0) {
+            throw new IllegalArgumentException("axis must not be 0: the batch axis cannot be normalized, because an "
+                    + "example's position in its batch carries no meaning and inference batches differ in size; "
+                    + "give the channel axis (1 for NCHW/NCDHW/[N,C]) or leave the axis to the data format");
+        }
+        if (axis < AXIS_FROM_FORMAT) {
+            throw new IllegalArgumentException("axis must be a dimension index >= 1, or " + AXIS_FROM_FORMAT
+                    + " to take it from the data format, but got " + axis);
+        }
+        Objects.requireNonNull(runningVariance, "runningVariance");
+        Objects.requireNonNull(cnn2DFormat, "cnn2DFormat");
+        Objects.requireNonNull(cnn3DFormat, "cnn3DFormat");
+    }
+
+    /**
+     * The channel axis of an input of rank {@code rank}.
+     *
+     * @throws IllegalArgumentException for ranks other than 2 to 5, or an explicit axis out of range
+     */
+    public int channelAxis(int rank) {
+        if (rank < 2 || rank > 5) {
+            throw new IllegalArgumentException("layer \"" + getLayerName() + "\": input rank must be 2 ([N,C]), 3 ([N,C,T]), "
+                    + "4 (NCHW or NHWC) or 5 (NCDHW or NDHWC), but got rank " + rank);
+        }
+        if (axis != AXIS_FROM_FORMAT) {
+            if (axis >= rank) {
+                throw new IllegalArgumentException("layer \"" + getLayerName() + "\": axis must be in [1, " + rank
+                        + ") for an input of rank " + rank + ", but got " + axis);
+            }
+            return axis;
+        }
+        switch (rank) {
+            case 4:
+                return cnn2DFormat == CNN2DFormat.NHWC ? 3 : 1;
+            case 5:
+                return cnn3DFormat == Convolution3D.DataFormat.NDHWC ? 4 : 1;
+            default:
+                return 1;
+        }
+    }
+
+    /** Whether {@code gamma} is a trainable parameter. */
+    public boolean hasGammaParam() {
+        return scale && !lockGammaBeta;
+    }
+
+    /** Whether {@code beta} is a trainable parameter. */
+    public boolean hasBetaParam() {
+        return center && !lockGammaBeta;
+    }
+
+    /** The scale applied when {@code gamma} is not a parameter: the initial value if locked, else 1. */
+    public double fixedGamma() {
+        return scale ? gammaInit : 1.0;
+    }
+
+    /** The shift applied when {@code beta} is not a parameter: the initial value if locked, else 0. */
+    public double fixedBeta() {
+        return center ? betaInit : 0.0;
+    }
+
+    @Override
+    public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf,
+            Collection<TrainingListener> trainingListeners, int layerIndex, INDArray layerParamsView,
+            boolean initializeParams, DataType networkDataType) {
+        LayerValidation.assertNOutSet("SyncBatchNormalization", getLayerName(), layerIndex, getNOut());
+        validate();
+        SyncBatchNormalizationLayer layer = new SyncBatchNormalizationLayer(conf, networkDataType);
+        layer.setListeners(trainingListeners);
+        layer.setIndex(layerIndex);
+        layer.setParamsViewArray(layerParamsView);
+        Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
+        layer.setParamTable(paramTable);
+        layer.setConf(conf);
+        return layer;
+    }
+
+    @Override
+    public ParamInitializer initializer() {
+        return SyncBatchNormParamInitializer.getInstance();
+    }
+
+    @Override
+    public InputType getOutputType(int layerIndex, InputType inputType) {
+        if (inputType == null) {
+            throw new IllegalStateException("layer \"" + getLayerName() + "\" (index " + layerIndex
+                    + "): input type must be FF, CNN, CNNFlat, CNN3D or RNN, but got null");
+        }
+        switch (inputType.getType()) {
+            case FF:
+            case CNN:
+            case CNNFlat:
+            case CNN3D:
+            case RNN:
+                return inputType;
+            default:
+                throw new IllegalStateException("layer \"" + getLayerName() + "\" (index " + layerIndex
+                        + "): input type must be FF, CNN, CNNFlat, CNN3D or RNN, but got " + inputType);
+        }
+    }
+
+    @Override
+    public void setNIn(InputType inputType, boolean override) {
+        if (nIn > 0 && !override) {
+            return;
+        }
+        switch (inputType.getType()) {
+            case FF:
+                nIn = ((InputType.InputTypeFeedForward) inputType).getSize();
+                break;
+            case CNN:
+                InputType.InputTypeConvolutional cnn = (InputType.InputTypeConvolutional) inputType;
+                nIn = cnn.getChannels();
+                cnn2DFormat = cnn.getFormat();
+                break;
+            case CNN3D:
+                InputType.InputTypeConvolutional3D cnn3d = (InputType.InputTypeConvolutional3D) inputType;
+                nIn = cnn3d.getChannels();
+                cnn3DFormat = cnn3d.getDataFormat();
+                break;
+            case CNNFlat:
+                nIn = ((InputType.InputTypeConvolutionalFlat) inputType).getDepth();
+                break;
+            case RNN:
+                nIn = ((InputType.InputTypeRecurrent) inputType).getSize();
+                break;
+            default:
+                throw new IllegalStateException("layer \"" + getLayerName()
+                        + "\": input type must be FF, CNN, CNNFlat, CNN3D or RNN, but got " + inputType);
+        }
+        nOut = nIn;
+    }
+
+    @Override
+    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
+        if (inputType.getType() == InputType.Type.CNNFlat) {
+            InputType.InputTypeConvolutionalFlat flat = (InputType.InputTypeConvolutionalFlat) inputType;
+            return new FeedForwardToCnnPreProcessor(flat.getHeight(), flat.getWidth(), flat.getDepth());
+        }
+        return null;
+    }
+
+    @Override
+    public List<Regularization> getRegularizationByParam(String paramName) {
+        return Collections.emptyList();
+    }
+
+    @Override
+    public IUpdater getUpdaterByParam(String paramName) {
+        switch (paramName) {
+            case SyncBatchNormParamInitializer.GAMMA:
+            case SyncBatchNormParamInitializer.BETA:
+                return iUpdater;
+            case SyncBatchNormParamInitializer.GLOBAL_MEAN:
+            case SyncBatchNormParamInitializer.GLOBAL_VAR:
+                return new NoOp();
+            default:
+                throw new IllegalArgumentException("layer \"" + getLayerName() + "\" has parameters gamma, beta, mean "
+                        + "and var, but got \"" + paramName + "\"");
+        }
+    }
+
+    @Override
+    public LayerMemoryReport getMemoryReport(InputType inputType) {
+        InputType outputType = getOutputType(-1, inputType);
+        long numParams = initializer().numParams(this);
+        long updaterStateSize = 0;
+        for (String key : SyncBatchNormParamInitializer.getInstance().paramKeys(this)) {
+            updaterStateSize += getUpdaterByParam(key).stateSize(nOut);
+        }
+        long perExample = inputType.arrayElementsPerExample() + outputType.arrayElementsPerExample();
+        return new LayerMemoryReport.Builder(layerName, SyncBatchNormalization.class, inputType, outputType)
+                .standardMemory(numParams, updaterStateSize)
+                .workingMemory(0, 0, 6L * nOut, perExample)
+                .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
+                .build();
+    }
+
+    @Override
+    public boolean isPretrainParam(String paramName) {
+        return false;
+    }
+
+    @Override
+    public SyncBatchNormalization clone() {
+        return (SyncBatchNormalization) super.clone();
+    }
+
+    // Getters and setters: DL4J's JSON mapper and conversions use them.
+
+    /** Running-statistics decay (DL4J convention; PyTorch momentum = 1 − decay). */
+    public double getDecay() {
+        return decay;
+    }
+
+    /** @see #getDecay() */
+    public void setDecay(double decay) {
+        this.decay = decay;
+    }
+
+    /** Added to the variance before the square root. */
+    public double getEps() {
+        return eps;
+    }
+
+    /** @see #getEps() */
+    public void setEps(double eps) {
+        this.eps = eps;
+    }
+
+    /** Whether the output is shifted by beta. */
+    public boolean isCenter() {
+        return center;
+    }
+
+    /** @see #isCenter() */
+    public void setCenter(boolean center) {
+        this.center = center;
+    }
+
+    /** Whether the output is scaled by gamma. */
+    public boolean isScale() {
+        return scale;
+    }
+
+    /** @see #isScale() */
+    public void setScale(boolean scale) {
+        this.scale = scale;
+    }
+
+    /** Initial (or, when locked, fixed) gamma. */
+    public double getGammaInit() {
+        return gammaInit;
+    }
+
+    /** @see #getGammaInit() */
+    public void setGammaInit(double gammaInit) {
+        this.gammaInit = gammaInit;
+    }
+
+    /** Initial (or, when locked, fixed) beta. */
+    public double getBetaInit() {
+        return betaInit;
+    }
+
+    /** @see #getBetaInit() */
+    public void setBetaInit(double betaInit) {
+        this.betaInit = betaInit;
+    }
+
+    /** Initial running mean. */
+    public double getRunningMeanInit() {
+        return runningMeanInit;
+    }
+
+    /** @see #getRunningMeanInit() */
+    public void setRunningMeanInit(double runningMeanInit) {
+        this.runningMeanInit = runningMeanInit;
+    }
+
+    /** Initial running variance. */
+    public double getRunningVarInit() {
+        return runningVarInit;
+    }
+
+    /** @see #getRunningVarInit() */
+    public void setRunningVarInit(double runningVarInit) {
+        this.runningVarInit = runningVarInit;
+    }
+
+    /** Whether gamma and beta are frozen at their initial values (not parameters). */
+    public boolean isLockGammaBeta() {
+        return lockGammaBeta;
+    }
+
+    /** @see #isLockGammaBeta() */
+    public void setLockGammaBeta(boolean lockGammaBeta) {
+        this.lockGammaBeta = lockGammaBeta;
+    }
+
+    /** Whether training also normalizes with the running statistics (Caffe's {@code use_global_stats}). */
+    public boolean isUseGlobalStats() {
+        return useGlobalStats;
+    }
+
+    /** @see #isUseGlobalStats() */
+    public void setUseGlobalStats(boolean useGlobalStats) {
+        this.useGlobalStats = useGlobalStats;
+    }
+
+    /** Which variance estimate updates the running variance. */
+    public RunningVariance getRunningVariance() {
+        return runningVariance;
+    }
+
+    /** @see #getRunningVariance() */
+    public void setRunningVariance(RunningVariance runningVariance) {
+        this.runningVariance = runningVariance;
+    }
+
+    /** Layout of rank-4 inputs. */
+    public CNN2DFormat getCnn2DFormat() {
+        return cnn2DFormat;
+    }
+
+    /** @see #getCnn2DFormat() */
+    public void setCnn2DFormat(CNN2DFormat cnn2DFormat) {
+        this.cnn2DFormat = cnn2DFormat;
+    }
+
+    /** Layout of rank-5 inputs. */
+    public Convolution3D.DataFormat getCnn3DFormat() {
+        return cnn3DFormat;
+    }
+
+    /** @see #getCnn3DFormat() */
+    public void setCnn3DFormat(Convolution3D.DataFormat cnn3DFormat) {
+        this.cnn3DFormat = cnn3DFormat;
+    }
+
+    /** Explicit channel axis, or {@link #AXIS_FROM_FORMAT}. */
+    public int getAxis() {
+        return axis;
+    }
+
+    /** @see #getAxis() */
+    public void setAxis(int axis) {
+        this.axis = axis;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof SyncBatchNormalization) || !super.equals(o)) {
+            return false;
+        }
+        SyncBatchNormalization other = (SyncBatchNormalization) o;
+        return Double.compare(decay, other.decay) == 0 && Double.compare(eps, other.eps) == 0
+                && center == other.center && scale == other.scale
+                && Double.compare(gammaInit, other.gammaInit) == 0 && Double.compare(betaInit, other.betaInit) == 0
+                && Double.compare(runningMeanInit, other.runningMeanInit) == 0
+                && Double.compare(runningVarInit, other.runningVarInit) == 0
+                && lockGammaBeta == other.lockGammaBeta && useGlobalStats == other.useGlobalStats
+                && runningVariance == other.runningVariance && cnn2DFormat == other.cnn2DFormat
+                && cnn3DFormat == other.cnn3DFormat && axis == other.axis;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(super.hashCode(), decay, eps, center, scale, gammaInit, betaInit, runningMeanInit,
+                runningVarInit, lockGammaBeta, useGlobalStats, runningVariance, cnn2DFormat, cnn3DFormat, axis);
+    }
+
+    @Override
+    public String toString() {
+        return "SyncBatchNormalization(name=" + getLayerName() + ", nIn=" + nIn + ", nOut=" + nOut + ", decay=" + decay
+                + ", eps=" + eps + ", center=" + center + ", scale=" + scale + ", gammaInit=" + gammaInit
+                + ", betaInit=" + betaInit + ", lockGammaBeta=" + lockGammaBeta + ", useGlobalStats=" + useGlobalStats
+                + ", runningVariance=" + runningVariance + ", cnn2DFormat=" + cnn2DFormat + ", cnn3DFormat="
+                + cnn3DFormat + ", axis=" + axis + ")";
+    }
+
+    /** Builds a {@link SyncBatchNormalization}, in the style of DL4J's layer builders. */
+    public static class Builder extends FeedForwardLayer.Builder<Builder> {
+        private double decay = 0.9;
+        private double eps = 1e-5;
+        private boolean center = true;
+        private boolean scale = true;
+        private double gammaInit = 1.0;
+        private double betaInit = 0.0;
+        private double runningMeanInit = 0.0;
+        private double runningVarInit = 1.0;
+        private boolean lockGammaBeta;
+        private boolean useGlobalStats;
+        private RunningVariance runningVariance = RunningVariance.UNBIASED;
+        private CNN2DFormat cnn2DFormat = CNN2DFormat.NCHW;
+        private Convolution3D.DataFormat cnn3DFormat = Convolution3D.DataFormat.NCDHW;
+        private int axis = AXIS_FROM_FORMAT;
+
+        /** A builder with the defaults: decay 0.9, eps 1e-5, learned gamma and beta, NCHW/NCDHW. */
+        public Builder() {
+        }
+
+        /** Running-statistics decay in [0, 1] (DL4J convention; PyTorch momentum = 1 − decay). */
+        public Builder decay(double decay) {
+            this.decay = decay;
+            return this;
+        }
+
+        /** Variance epsilon, at least 0. */
+        public Builder eps(double eps) {
+            this.eps = eps;
+            return this;
+        }
+
+        /** Whether to shift by beta (default true). */
+        public Builder center(boolean center) {
+            this.center = center;
+            return this;
+        }
+
+        /** Whether to scale by gamma (default true). */
+        public Builder scale(boolean scale) {
+            this.scale = scale;
+            return this;
+        }
+
+        /** Initial gamma (default 1). */
+        public Builder gammaInit(double gammaInit) {
+            this.gammaInit = gammaInit;
+            return this;
+        }
+
+        /** Initial beta (default 0). */
+        public Builder betaInit(double betaInit) {
+            this.betaInit = betaInit;
+            return this;
+        }
+
+        /** Initial running mean (default 0). */
+        public Builder runningMeanInit(double runningMeanInit) {
+            this.runningMeanInit = runningMeanInit;
+            return this;
+        }
+
+        /** Initial running variance (default 1). */
+        public Builder runningVarInit(double runningVarInit) {
+            this.runningVarInit = runningVarInit;
+            return this;
+        }
+
+        /** Freeze gamma and beta at their initial values (default false). */
+        public Builder lockGammaBeta(boolean lockGammaBeta) {
+            this.lockGammaBeta = lockGammaBeta;
+            return this;
+        }
+
+        /**
+         * Normalize with the running statistics during training too (Caffe's {@code use_global_stats}),
+         * for fine-tuning with batches too small for batch statistics. No communication.
+         */
+        public Builder useGlobalStats(boolean useGlobalStats) {
+            this.useGlobalStats = useGlobalStats;
+            return this;
+        }
+
+        /** Which variance estimate updates the running variance (default {@link RunningVariance#UNBIASED}). */
+        public Builder runningVariance(RunningVariance runningVariance) {
+            this.runningVariance = runningVariance;
+            return this;
+        }
+
+        /** Layout of rank-4 inputs (default NCHW; set from the input type when given). */
+        public Builder dataFormat(CNN2DFormat format) {
+            this.cnn2DFormat = format;
+            return this;
+        }
+
+        /** Layout of rank-5 inputs (default NCDHW; set from the input type when given). */
+        public Builder dataFormat(Convolution3D.DataFormat format) {
+            this.cnn3DFormat = format;
+            return this;
+        }
+
+        /** Explicit channel axis (at least 1), overriding the data format. */
+        public Builder axis(int axis) {
+            this.axis = axis;
+            return this;
+        }
+
+        /** Validates the options and builds the configuration. */
+        @Override
+        @SuppressWarnings("unchecked")
+        public SyncBatchNormalization build() {
+            return new SyncBatchNormalization(this);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package io.syncbn.nn.kernel;
+
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
+
+/**
+ * Bulk copies between an ND4J array's native memory and a Java {@code double[]}, a block at a time,
+ * without materializing the whole array on the heap. Float arrays are widened on read and rounded on
+ * write; double arrays are copied.
+ */
+public abstract sealed class TensorIO permits TensorIO.Floats, TensorIO.Doubles {
+
+    /**
+     * Access to {@code array}, which must be row-major with default strides (see {@link
+     * #isStreamable}).
+     */
+    public static TensorIO of(INDArray array) {
+        if (!isStreamable(array)) {
+            throw new IllegalArgumentException("array must be row-major with default strides, but has order "
+                    + array.ordering() + " and strides " + java.util.Arrays.toString(array.stride())
+                    + "; dup('c') it first");
+        }
+        if (array.dataType() == DataType.FLOAT) {
+            return new Floats(array.isEmpty() ? FloatBuffer.allocate(0) : array.data().asNioFloat().slice());
+        }
+        if (array.dataType() == DataType.DOUBLE) {
+            return new Doubles(array.isEmpty() ? DoubleBuffer.allocate(0) : array.data().asNioDouble().slice());
+        }
+        throw new IllegalArgumentException("data type must be FLOAT or DOUBLE, but got " + array.dataType());
+    }
+
+    /** Whether {@link #of} accepts {@code array} as it is (row-major, default strides, float or double). */
+    public static boolean isStreamable(INDArray array) {
+        if (array.isEmpty()) {
+            return true;
+        }
+        return array.ordering() == 'c' && Shape.hasDefaultStridesForShape(array)
+                && (array.dataType() == DataType.FLOAT || array.dataType() == DataType.DOUBLE);
+    }
+
+    /** Copies {@code length} values starting at element {@code position} into {@code dst[0..length)}. */
+    public abstract void read(long position, double[] dst, int length);
+
+    /** Copies {@code src[0..length)} to the elements starting at {@code position}. */
+    public abstract void write(long position, double[] src, int length);
+
+    /** Float storage: widened to double on read, rounded to nearest on write. */
+    static final class Floats extends TensorIO {
+        private final FloatBuffer buffer;
+        private float[] scratch = new float[0];
+
+        Floats(FloatBuffer buffer) {
+            this.buffer = buffer;
+        }
+
+        @Override
+        public void read(long position, double[] dst, int length) {
+            float[] s = scratch(length);
+            buffer.get(Math.toIntExact(position), s, 0, length);
+            for (int i = 0; i < length; i++) {
+                dst[i] = s[i];
+            }
+        }
+
+        @Override
+        public void write(long position, double[] src, int length) {
+            float[] s = scratch(length);
+            for (int i = 0; i < length; i++) {
+                s[i] = (float) src[i];
+            }
+            buffer.put(Math.toIntExact(position), s, 0, length);
+        }
+
+        private float[] scratch(int length) {
+            if (scratch.length < length) {
+                scratch = new float[length];
+            }
+            return scratch;
+        }
+    }
+
+    /** Double storage: plain copies. */
+    static final class Doubles extends TensorIO {
+        private final DoubleBuffer buffer;
+
+        Doubles(DoubleBuffer buffer) {
+            this.buffer = buffer;
+        }
+
+        @Override
+        public void read(long position, double[] dst, int length) {
+            buffer.get(Math.toIntExact(position), dst, 0, length);
+        }
+
+        @Override
+        public void write(long position, double[] src, int length) {
+            buffer.put(Math.toIntExact(position), src, 0, length);
+        }
+    }
+}

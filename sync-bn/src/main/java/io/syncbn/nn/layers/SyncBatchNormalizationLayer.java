@@ -1,0 +1,299 @@
+package io.syncbn.nn.layers;
+
+import io.syncbn.collective.Collective;
+import io.syncbn.collective.SingleCollective;
+import io.syncbn.nn.conf.SyncBatchNormalization;
+import io.syncbn.nn.kernel.BatchNormKernels;
+import io.syncbn.nn.kernel.ChannelLayout;
+import io.syncbn.nn.kernel.TensorIO;
+import io.syncbn.nn.params.SyncBatchNormParamInitializer;
+import io.syncbn.stats.ChannelMoments;
+import java.util.Arrays;
+import java.util.Objects;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.BaseLayer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The runtime layer of {@link SyncBatchNormalization}; see that class for the semantics.
+ *
+ * <p>Per training step and layer it makes exactly two collective calls, both on the attached {@link
+ * Collective}: in the forward pass one all-reduce of the packed local moments {@code [count, mean,
+ * M2]} with Chan's merge ({@link ChannelMoments#MERGE}); in the backward pass one all-reduce-sum of
+ * {@code [sum(dy), sum(dy * xhat)]}. Input gradients use the global count; the gamma and beta
+ * gradients stay local sums, because the trainer sums gradients across workers. Inference, and
+ * training with {@code useGlobalStats}, never communicate.
+ *
+ * <p>The running statistics are updated in the training forward pass, from the global statistics
+ * (identical on every replica); their gradients are zero and their updater is {@code NoOp}.
+ */
+public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalization> {
+
+    private static final long serialVersionUID = 1L;
+
+    private transient Collective collective = SingleCollective.instance();
+
+    /** What the backward pass needs from the last training forward pass. */
+    private transient ForwardState forward;
+
+    /** Global statistics of the last training forward pass, for inspection. */
+    private transient ChannelMoments lastBatchMoments;
+
+    /** Per-channel state of one training forward pass. */
+    private record ForwardState(long[] shape, double[] mean, double[] invStd, long globalCount, boolean batchStats) {
+    }
+
+    /** Built by {@link SyncBatchNormalization#instantiate}. */
+    public SyncBatchNormalizationLayer(NeuralNetConfiguration conf, DataType dataType) {
+        super(conf, dataType);
+    }
+
+    /**
+     * Joins this layer to the replicas it synchronizes with. {@link SingleCollective} (the default)
+     * makes it plain batch normalization.
+     */
+    public void setCollective(Collective collective) {
+        this.collective = Objects.requireNonNull(collective, "collective");
+    }
+
+    /** The collective this layer synchronizes through. */
+    public Collective getCollective() {
+        return collective;
+    }
+
+    /**
+     * The global batch statistics of the last training forward pass (count, mean, M2), or {@code null}
+     * if there was none.
+     */
+    public ChannelMoments lastBatchMoments() {
+        return lastBatchMoments;
+    }
+
+    @Override
+    public Type type() {
+        return Type.NORMALIZATION;
+    }
+
+    @Override
+    public boolean isPretrainLayer() {
+        return false;
+    }
+
+    @Override
+    public void clearNoiseWeightParams() {
+        // No weight noise on normalization parameters.
+    }
+
+    @Override
+    public boolean updaterDivideByMinibatch(String paramName) {
+        return !SyncBatchNormParamInitializer.GLOBAL_MEAN.equals(paramName)
+                && !SyncBatchNormParamInitializer.GLOBAL_VAR.equals(paramName);
+    }
+
+    @Override
+    public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+        assertInputSet(false);
+        SyncBatchNormalization conf = layerConf();
+        INDArray x = streamable(input);
+        int axis = conf.channelAxis(x.rank());
+        ChannelLayout layout = layoutOf(x, axis);
+
+        double[] mean;
+        double[] invStd;
+        long globalCount;
+        boolean batchStats = training && !conf.isUseGlobalStats();
+        if (batchStats) {
+            double[] packed = BatchNormKernels.moments(layout, TensorIO.of(x)).pack();
+            collective.allReduce(packed, ChannelMoments.MERGE);
+            ChannelMoments global = ChannelMoments.unpack(packed, layout.channels());
+            requireEnoughValues(global.count(), x);
+            lastBatchMoments = global;
+            mean = global.mean();
+            double[] variance = global.biasedVariance();
+            invStd = inverseStd(variance, conf.getEps());
+            globalCount = global.count();
+            updateRunningStatistics(global);
+        } else {
+            mean = vector(SyncBatchNormParamInitializer.GLOBAL_MEAN);
+            invStd = inverseStd(vector(SyncBatchNormParamInitializer.GLOBAL_VAR), conf.getEps());
+            globalCount = -1;
+        }
+
+        double[] gamma = gamma(layout.channels());
+        double[] scale = new double[layout.channels()];
+        for (int c = 0; c < scale.length; c++) {
+            scale[c] = gamma[c] * invStd[c];
+        }
+        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
+        BatchNormKernels.normalize(layout, TensorIO.of(x), TensorIO.of(out), mean, scale, beta(layout.channels()));
+        forward = training ? new ForwardState(x.shape(), mean, invStd, globalCount, batchStats) : null;
+        return out;
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        assertInputSet(true);
+        if (forward == null) {
+            throw new IllegalStateException(layerId() + ": backpropGradient needs a training-mode forward pass "
+                    + "(activate(true, ...)) on the same input first");
+        }
+        INDArray x = streamable(input);
+        INDArray dy = streamable(epsilon);
+        if (!Arrays.equals(dy.shape(), forward.shape()) || !Arrays.equals(x.shape(), forward.shape())) {
+            throw new IllegalArgumentException(layerId() + ": the gradient must have the shape of the forward input "
+                    + Arrays.toString(forward.shape()) + ", but got " + Arrays.toString(dy.shape())
+                    + " (input now " + Arrays.toString(x.shape()) + ")");
+        }
+        SyncBatchNormalization conf = layerConf();
+        ChannelLayout layout = layoutOf(x, conf.channelAxis(x.rank()));
+        int channels = layout.channels();
+
+        double[] sums = BatchNormKernels.backwardSums(layout, TensorIO.of(x), TensorIO.of(dy), forward.mean(),
+                forward.invStd());
+        double[] localDBeta = Arrays.copyOfRange(sums, 0, channels);
+        double[] localDGamma = Arrays.copyOfRange(sums, channels, 2 * channels);
+
+        double[] gamma = gamma(channels);
+        double[] scale = new double[channels];
+        double[] slope = new double[channels];
+        double[] offset = new double[channels];
+        if (forward.batchStats()) {
+            collective.allReduceSum(sums);
+            double n = forward.globalCount();
+            for (int c = 0; c < channels; c++) {
+                double invStd = forward.invStd()[c];
+                scale[c] = gamma[c] * invStd;
+                slope[c] = -scale[c] * invStd * sums[channels + c] / n;
+                offset[c] = -scale[c] * sums[c] / n;
+            }
+        } else {
+            for (int c = 0; c < channels; c++) {
+                scale[c] = gamma[c] * forward.invStd()[c];
+            }
+        }
+        INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
+        BatchNormKernels.inputGradient(layout, TensorIO.of(x), TensorIO.of(dy), TensorIO.of(dx), forward.mean(),
+                scale, slope, offset);
+
+        Gradient gradient = new DefaultGradient();
+        SyncBatchNormalization c = layerConf();
+        if (c.hasGammaParam()) {
+            setGradient(gradient, SyncBatchNormParamInitializer.GAMMA, localDGamma);
+        }
+        if (c.hasBetaParam()) {
+            setGradient(gradient, SyncBatchNormParamInitializer.BETA, localDBeta);
+        }
+        for (String key : new String[] {SyncBatchNormParamInitializer.GLOBAL_MEAN,
+                SyncBatchNormParamInitializer.GLOBAL_VAR}) {
+            INDArray view = gradientViews.get(key);
+            view.assign(0);
+            gradient.setGradientFor(key, view);
+        }
+        this.gradient = gradient;
+        return new Pair<>(gradient, dx);
+    }
+
+    private void setGradient(Gradient gradient, String key, double[] values) {
+        INDArray view = gradientViews.get(key);
+        view.assign(Nd4j.createFromArray(values).reshape(view.shape()).castTo(view.dataType()));
+        gradient.setGradientFor(key, view);
+    }
+
+    @Override
+    public Gradient gradient() {
+        return gradient;
+    }
+
+    @Override
+    public void fit(INDArray input, LayerWorkspaceMgr workspaceMgr) {
+        throw new UnsupportedOperationException(layerId() + ": batch normalization has no layer-wise training; "
+                + "train the network that contains it");
+    }
+
+    /** The input as a row-major array of the layer's data type, copied only when it is not one already. */
+    private INDArray streamable(INDArray array) {
+        INDArray a = array.dataType() == dataType ? array : array.castTo(dataType);
+        return TensorIO.isStreamable(a) ? a : a.dup('c');
+    }
+
+    private ChannelLayout layoutOf(INDArray x, int axis) {
+        long channels = x.size(axis);
+        long expected = layerConf().getNOut();
+        if (channels != expected) {
+            throw new IllegalArgumentException(layerId() + ": the input has " + channels + " channels on axis " + axis
+                    + " (shape " + Arrays.toString(x.shape()) + "), but the layer's parameters are for " + expected
+                    + " channels; check the data format (" + layerConf().getCnn2DFormat() + "/"
+                    + layerConf().getCnn3DFormat() + ") or nIn/nOut");
+        }
+        return ChannelLayout.of(x.shape(), axis);
+    }
+
+    private void requireEnoughValues(long globalCount, INDArray x) {
+        if (globalCount < 2) {
+            throw new IllegalArgumentException(layerId() + ": batch statistics need at least 2 values per channel "
+                    + "across all workers, but the global batch of " + collective.worldSize() + " worker(s) has "
+                    + globalCount + " (this worker's input shape " + Arrays.toString(x.shape()) + "); use a global "
+                    + "batch of at least 2 examples, or useGlobalStats(true) to normalize with running statistics");
+        }
+    }
+
+    private void updateRunningStatistics(ChannelMoments global) {
+        SyncBatchNormalization conf = layerConf();
+        double decay = conf.getDecay();
+        double[] batchVar = conf.getRunningVariance() == SyncBatchNormalization.RunningVariance.UNBIASED
+                ? global.unbiasedVariance() : global.biasedVariance();
+        double[] batchMean = global.mean();
+        double[] runningMean = vector(SyncBatchNormParamInitializer.GLOBAL_MEAN);
+        double[] runningVar = vector(SyncBatchNormParamInitializer.GLOBAL_VAR);
+        for (int c = 0; c < runningMean.length; c++) {
+            runningMean[c] = decay * runningMean[c] + (1 - decay) * batchMean[c];
+            runningVar[c] = decay * runningVar[c] + (1 - decay) * batchVar[c];
+        }
+        store(SyncBatchNormParamInitializer.GLOBAL_MEAN, runningMean);
+        store(SyncBatchNormParamInitializer.GLOBAL_VAR, runningVar);
+    }
+
+    private double[] gamma(int channels) {
+        SyncBatchNormalization conf = layerConf();
+        if (conf.hasGammaParam()) {
+            return vector(SyncBatchNormParamInitializer.GAMMA);
+        }
+        double[] fixed = new double[channels];
+        Arrays.fill(fixed, conf.fixedGamma());
+        return fixed;
+    }
+
+    private double[] beta(int channels) {
+        SyncBatchNormalization conf = layerConf();
+        if (conf.hasBetaParam()) {
+            return vector(SyncBatchNormParamInitializer.BETA);
+        }
+        double[] fixed = new double[channels];
+        Arrays.fill(fixed, conf.fixedBeta());
+        return fixed;
+    }
+
+    private double[] vector(String key) {
+        return getParam(key).toDoubleVector();
+    }
+
+    private void store(String key, double[] values) {
+        INDArray param = getParam(key);
+        param.assign(Nd4j.createFromArray(values).reshape(param.shape()).castTo(param.dataType()));
+    }
+
+    private static double[] inverseStd(double[] variance, double eps) {
+        double[] out = new double[variance.length];
+        for (int c = 0; c < out.length; c++) {
+            out[c] = 1.0 / Math.sqrt(variance[c] + eps);
+        }
+        return out;
+    }
+}
