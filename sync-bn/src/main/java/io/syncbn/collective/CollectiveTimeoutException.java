@@ -24,6 +24,17 @@ public class CollectiveTimeoutException extends CollectiveException {
         this.missing = List.copyOf(missing);
     }
 
+    /**
+     * For a rank that learns of the timeout from another rank, which saw it first.
+     *
+     * @param message what happened, naming the rank that reported it
+     * @param missing the ranks that did not arrive, as the reporting rank described them
+     */
+    public CollectiveTimeoutException(String message, List<String> missing) {
+        super(message);
+        this.missing = List.copyOf(missing);
+    }
+
     /** The ranks that did not arrive. */
     public List<String> missing() {
         return missing;
