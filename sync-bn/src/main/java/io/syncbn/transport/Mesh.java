@@ -255,8 +255,41 @@ final class Mesh implements Closeable {
     }
 
     private CollectiveException lost(String operation, Link link, IOException e) {
+        Abort lastWords = lastWords(link);
+        if (lastWords != null) {
+            return aborted(operation, link, lastWords);
+        }
         String message = "rank " + rank + " lost " + link.name + " in " + operation + ": " + e.getMessage();
         return breakDown(new CollectiveException(message, e), new Abort(link.peer, rank, false, message));
+    }
+
+    /**
+     * The abort a peer sent before its connection broke, if it is the next frame and already arrived. A
+     * rank that fails tells everyone why and then closes; a peer that learns of it by a failed write
+     * would otherwise report a broken pipe instead of the cause.
+     */
+    private Abort lastWords(Link link) {
+        if (link.headerIn.position() != 0) {
+            return null;
+        }
+        try {
+            if (!link.readSome(link.headerIn)) {
+                return null;
+            }
+            link.headerIn.flip();
+            Frame.Header header = Frame.read(link.headerIn);
+            if (header.kind() != Frame.Kind.ABORT || header.bytes() < 0 || header.bytes() > Abort.MAX_BYTES) {
+                return null;
+            }
+            ByteBuffer payload = ByteBuffer.allocate(header.bytes());
+            if (!link.readSome(payload)) {
+                return null;
+            }
+            payload.flip();
+            return Abort.decode(payload, links.length);
+        } catch (IOException | Frame.ProtocolException e) {
+            return null;
+        }
     }
 
     private CollectiveException misbehaved(String operation, Link link, String problem) {
