@@ -23,8 +23,8 @@ final class Call {
     private final String name;
     private final long start;
     private final long end;
+    private final long timeout;
     private final int steps;
-    private final long stagger;
 
     /**
      * @param steps the number of exchanges the algorithm makes, at least 1
@@ -36,10 +36,19 @@ final class Call {
         this.name = kind.label + " #" + seq + (algorithm == Frame.Algorithm.NONE ? "" : " (" + algorithm.label + ")")
                 + group.describe();
         this.start = System.nanoTime();
-        long timeout = mesh.timeout().toNanos();
+        this.timeout = mesh.timeout().toNanos();
         this.end = start + timeout;
-        this.steps = Math.max(1, steps);
-        this.stagger = Math.min(timeout / (4L * this.steps), MAX_STAGGER_NANOS);
+        this.steps = steps;
+    }
+
+    /**
+     * How long before the end of the operation step {@code step} of {@code steps} must end: 0 for the
+     * last step, one stagger more for each step before it.
+     */
+    static long headroom(long timeoutNanos, int steps, int step) {
+        int s = Math.max(1, steps);
+        long stagger = Math.min(timeoutNanos / (4L * s), MAX_STAGGER_NANOS);
+        return (s - 1 - Math.min(Math.max(step, 0), s - 1)) * stagger;
     }
 
     /** The number of ranks in the group. */
@@ -59,8 +68,7 @@ final class Call {
 
     /** When step {@code step} must end. */
     long deadline(int step) {
-        int later = steps - 1 - Math.min(Math.max(step, 0), steps - 1);
-        return end - later * stagger;
+        return end - headroom(timeout, steps, step);
     }
 
     /**
