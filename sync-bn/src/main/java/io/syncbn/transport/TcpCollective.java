@@ -67,9 +67,19 @@ public final class TcpCollective implements Collective {
      */
     public static ServerSocketChannel listen(InetAddress bindAddress) throws IOException {
         Objects.requireNonNull(bindAddress, "bindAddress must not be null");
+        return listen(new InetSocketAddress(bindAddress, 0));
+    }
+
+    /**
+     * A listening socket on {@code bindAddress} only, on its port (0 for a free one).
+     *
+     * @param bindAddress an address of this host and a port
+     */
+    public static ServerSocketChannel listen(InetSocketAddress bindAddress) throws IOException {
+        Objects.requireNonNull(bindAddress, "bindAddress must not be null");
         ServerSocketChannel server = ServerSocketChannel.open();
         try {
-            server.bind(new InetSocketAddress(bindAddress, 0), BACKLOG);
+            server.bind(bindAddress, BACKLOG);
             return server;
         } catch (IOException e) {
             Mesh.closeQuietly(server);
