@@ -18,7 +18,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * One rank's authenticated connections to every other rank of the job, and the loop that moves frames
  * over them. All I/O is non-blocking on one selector, driven by the calling thread: an exchange sends
  * one frame and receives one frame at the same time, so two ranks that send each other large frames
- * never deadlock, and no thread is needed besides the caller's.
+ * never deadlock, and no thread is needed besides the caller's. An exchange first polls for a short
+ * while ({@link TcpConfig#spin()}), yielding between polls, and only then blocks in the selector.
  *
  * <p>Failure handling: the first rank to notice a failure (a closed or reset connection, a frame that
  * breaks the protocol, a missed deadline, an interrupt) sends an {@link Abort} naming the culprit to
@@ -39,6 +40,7 @@ final class Mesh implements Closeable {
     private final Link[] links;
     private final Selector selector;
     private final ReentrantLock inUse = new ReentrantLock();
+    private final long spinNanos;
     private volatile String broken;
     private volatile boolean closed;
 
@@ -47,11 +49,13 @@ final class Mesh implements Closeable {
      * @param names a description of every rank, "rank 3 (host:port)"
      * @param channels the authenticated, non-blocking connections by rank, null at {@code rank}
      * @param timeout the deadline of each blocking operation
+     * @param spin how long an exchange polls before it blocks in the selector
      */
-    Mesh(int rank, String[] names, SocketChannel[] channels, Duration timeout) throws IOException {
+    Mesh(int rank, String[] names, SocketChannel[] channels, Duration timeout, Duration spin) throws IOException {
         this.rank = rank;
         this.names = names.clone();
         this.timeout = timeout;
+        this.spinNanos = spin.toNanos();
         this.links = new Link[channels.length];
         this.selector = Selector.open();
         for (int j = 0; j < channels.length; j++) {
@@ -126,6 +130,7 @@ final class Mesh implements Closeable {
         if (!sent) {
             sendLink.startFrame(header, out);
         }
+        long spinUntil = System.nanoTime() + spinNanos;
         while (true) {
             if (!sent) {
                 try {
@@ -140,6 +145,11 @@ final class Mesh implements Closeable {
             boolean receiving = incoming != null && !incoming.done;
             if (sent && !receiving) {
                 break;
+            }
+            if (System.nanoTime() - spinUntil < 0) {
+                // Yield rather than spin in place: ranks may share cores, and the one we wait for may need ours.
+                Thread.yield();
+                continue;
             }
             if (sendLink != null && incoming != null && sendLink == incoming.link) {
                 sendLink.interest((sent ? 0 : SelectionKey.OP_WRITE) | (receiving ? SelectionKey.OP_READ : 0));

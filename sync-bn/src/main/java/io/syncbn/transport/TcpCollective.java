@@ -117,7 +117,7 @@ public final class TcpCollective implements Collective {
         }
         SocketChannel[] channels = Connector.connect(config, rank, addresses, names, listening);
         try {
-            Mesh mesh = new Mesh(rank, names, channels, config.timeout());
+            Mesh mesh = new Mesh(rank, names, channels, config.timeout(), config.spin());
             return new TcpCollective(config, mesh, Group.world(addresses.size(), rank), true);
         } catch (IOException e) {
             for (SocketChannel channel : channels) {
