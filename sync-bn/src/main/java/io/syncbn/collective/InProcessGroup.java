@@ -7,7 +7,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -105,6 +109,58 @@ public final class InProcessGroup {
             all.add(member(r));
         }
         return all;
+    }
+
+    /**
+     * Runs {@code work} once per rank, each on its own thread with its own collective (closed when
+     * the work returns), and returns the results in rank order.
+     *
+     * <p>If any rank throws, this throws too: the first failure that is not a {@link
+     * CollectiveException} (the cause; the others usually just saw that rank fail), else the first
+     * failure, in rank order.
+     */
+    public static <T> List<T> runEach(int worldSize, Duration timeout, Function<Collective, T> work) {
+        InProcessGroup group = create(worldSize, timeout);
+        ExecutorService pool = Executors.newFixedThreadPool(worldSize, r -> {
+            Thread t = new Thread(r, "in-process-rank");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<T>> futures = new ArrayList<>();
+            for (int r = 0; r < worldSize; r++) {
+                Collective member = group.member(r);
+                futures.add(pool.submit(() -> {
+                    try (member) {
+                        return work.apply(member);
+                    }
+                }));
+            }
+            List<T> results = new ArrayList<>();
+            RuntimeException cause = null;
+            RuntimeException first = null;
+            for (Future<T> f : futures) {
+                try {
+                    results.add(f.get());
+                } catch (ExecutionException e) {
+                    RuntimeException failure = e.getCause() instanceof RuntimeException re ? re
+                            : new CollectiveException("a rank failed: " + e.getCause(), e.getCause());
+                    first = first == null ? failure : first;
+                    if (cause == null && !(failure instanceof CollectiveException)) {
+                        cause = failure;
+                    }
+                }
+            }
+            if (first != null) {
+                throw cause != null ? cause : first;
+            }
+            return results;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CollectiveException("interrupted while waiting for " + worldSize + " ranks", e);
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** Combines the contributions of one round, indexed by rank, into the result. */

@@ -141,13 +141,13 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
         if (forward == null) {
-            throw new IllegalStateException(layerId() + ": backpropGradient needs a training-mode forward pass "
+            throw new IllegalStateException(where() + ": backpropGradient needs a training-mode forward pass "
                     + "(activate(true, ...)) on the same input first");
         }
         INDArray x = streamable(input);
         INDArray dy = streamable(epsilon);
         if (!Arrays.equals(dy.shape(), forward.shape()) || !Arrays.equals(x.shape(), forward.shape())) {
-            throw new IllegalArgumentException(layerId() + ": the gradient must have the shape of the forward input "
+            throw new IllegalArgumentException(where() + ": the gradient must have the shape of the forward input "
                     + Arrays.toString(forward.shape()) + ", but got " + Arrays.toString(dy.shape())
                     + " (input now " + Arrays.toString(x.shape()) + ")");
         }
@@ -213,7 +213,7 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
 
     @Override
     public void fit(INDArray input, LayerWorkspaceMgr workspaceMgr) {
-        throw new UnsupportedOperationException(layerId() + ": batch normalization has no layer-wise training; "
+        throw new UnsupportedOperationException(where() + ": batch normalization has no layer-wise training; "
                 + "train the network that contains it");
     }
 
@@ -227,7 +227,7 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
         long channels = x.size(axis);
         long expected = layerConf().getNOut();
         if (channels != expected) {
-            throw new IllegalArgumentException(layerId() + ": the input has " + channels + " channels on axis " + axis
+            throw new IllegalArgumentException(where() + ": the input has " + channels + " channels on axis " + axis
                     + " (shape " + Arrays.toString(x.shape()) + "), but the layer's parameters are for " + expected
                     + " channels; check the data format (" + layerConf().getCnn2DFormat() + "/"
                     + layerConf().getCnn3DFormat() + ") or nIn/nOut");
@@ -237,7 +237,7 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
 
     private void requireEnoughValues(long globalCount, INDArray x) {
         if (globalCount < 2) {
-            throw new IllegalArgumentException(layerId() + ": batch statistics need at least 2 values per channel "
+            throw new IllegalArgumentException(where() + ": batch statistics need at least 2 values per channel "
                     + "across all workers, but the global batch of " + collective.worldSize() + " worker(s) has "
                     + globalCount + " (this worker's input shape " + Arrays.toString(x.shape()) + "); use a global "
                     + "batch of at least 2 examples, or useGlobalStats(true) to normalize with running statistics");
@@ -287,6 +287,13 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
     private void store(String key, double[] values) {
         INDArray param = getParam(key);
         param.assign(Nd4j.createFromArray(values).reshape(param.shape()).castTo(param.dataType()));
+    }
+
+    /** Names this layer in messages: its name when it has one, and its index. */
+    private String where() {
+        String name = layerConf().getLayerName();
+        return "SyncBatchNormalization layer " + (name == null || name.isEmpty() ? "" : "\"" + name + "\" ")
+                + "(index " + getIndex() + ")";
     }
 
     private static double[] inverseStd(double[] variance, double eps) {
