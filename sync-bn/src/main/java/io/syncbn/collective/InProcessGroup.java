@@ -43,7 +43,7 @@ public final class InProcessGroup {
     private final boolean[] closed;
     private final boolean[] taken;
     private final Map<String, InProcessGroup> subgroups = new HashMap<>();
-    private String failure;
+    private CollectiveException failure;
 
     private InProcessGroup(int worldSize, Duration timeout) {
         this.worldSize = worldSize;
@@ -208,7 +208,7 @@ public final class InProcessGroup {
             }
             while (round.result == null) {
                 if (failure != null) {
-                    throw new CollectiveException(failure);
+                    throw relayed(rank);
                 }
                 String left = departed(round);
                 if (left != null) {
@@ -225,7 +225,7 @@ public final class InProcessGroup {
                     }
                     CollectiveTimeoutException e = new CollectiveTimeoutException(
                             "in-process " + operation + " #" + seq, rank, missing, timeout);
-                    failure = e.getMessage();
+                    failure = e;
                     changed.signalAll();
                     throw e;
                 }
@@ -245,9 +245,17 @@ public final class InProcessGroup {
         }
     }
 
+    /** The group's failure as seen by {@code rank}: a timeout stays a timeout, naming the same ranks. */
+    private CollectiveException relayed(int rank) {
+        if (failure instanceof CollectiveTimeoutException t) {
+            return new CollectiveTimeoutException(t.operation(), rank, t.missing(), timeout);
+        }
+        return new CollectiveException(failure.getMessage(), failure);
+    }
+
     private void checkUsable(int rank, String operation, long seq) {
         if (failure != null) {
-            throw new CollectiveException(failure);
+            throw relayed(rank);
         }
         if (closed[rank]) {
             throw new IllegalStateException("rank " + rank + " called " + operation + " #" + seq
@@ -274,9 +282,9 @@ public final class InProcessGroup {
     }
 
     private void fail(String message) {
-        failure = message;
+        failure = new CollectiveException(message);
         changed.signalAll();
-        throw new CollectiveException(message);
+        throw failure;
     }
 
     private InProcessGroup subgroup(long splitSeq, int groupSize, int groupIndex) {
@@ -318,7 +326,7 @@ public final class InProcessGroup {
         @Override
         public void allReduce(double[] data, ReduceOp op) {
             Objects.requireNonNull(op, "op");
-            double[] result = (double[]) run(rank, seq++, "allReduce", data.clone(), data.length + 1,
+            double[] result = (double[]) run(rank, seq++, "allReduce", data.clone(), data.length,
                     contributions -> {
                         double[] acc = ((double[]) contributions[0]).clone();
                         for (int r = 1; r < contributions.length; r++) {
@@ -331,7 +339,7 @@ public final class InProcessGroup {
 
         @Override
         public void allReduceSum(float[] data) {
-            float[] result = (float[]) run(rank, seq++, "allReduceSum(float)", data.clone(), data.length + 1,
+            float[] result = (float[]) run(rank, seq++, "allReduceSum(float)", data.clone(), data.length,
                     contributions -> {
                         float[] acc = ((float[]) contributions[0]).clone();
                         for (int r = 1; r < contributions.length; r++) {
@@ -347,7 +355,7 @@ public final class InProcessGroup {
 
         @Override
         public void barrier() {
-            run(rank, seq++, "barrier", Boolean.TRUE, 1, contributions -> Boolean.TRUE);
+            run(rank, seq++, "barrier", Boolean.TRUE, 0, contributions -> Boolean.TRUE);
         }
 
         @Override
