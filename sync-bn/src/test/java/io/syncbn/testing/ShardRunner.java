@@ -1,6 +1,7 @@
 package io.syncbn.testing;
 
 import io.syncbn.collective.InProcessGroup;
+import io.syncbn.fixtures.LayerStep;
 import io.syncbn.nn.SyncBatchNorm;
 import io.syncbn.nn.conf.SyncBatchNormalization;
 import io.syncbn.nn.layers.SyncBatchNormalizationLayer;
@@ -10,9 +11,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import org.deeplearning4j.nn.gradient.Gradient;
-import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -81,20 +79,9 @@ public final class ShardRunner {
 
     /** Eval forward, training forward and backward of one shard. */
     public static Output step(SyncBatchNormalizationLayer layer, Shard shard, DataType dataType) {
-        LayerWorkspaceMgr ws = LayerWorkspaceMgr.noWorkspaces();
-        INDArray x = array(shard.x(), shard.shape(), dataType);
-        INDArray dy = array(shard.dy(), shard.shape(), dataType);
-        layer.setInput(x, ws);
-        double[] evalY = flat(layer.activate(false, ws));
-        layer.setInput(x, ws);
-        double[] y = flat(layer.activate(true, ws));
-        Pair<Gradient, INDArray> back = layer.backpropGradient(dy, ws);
-        Gradient g = back.getFirst();
-        return new Output(evalY, y, flat(back.getSecond()),
-                flat(g.getGradientFor(SyncBatchNormParamInitializer.GAMMA)),
-                flat(g.getGradientFor(SyncBatchNormParamInitializer.BETA)),
-                flat(layer.getParam(SyncBatchNormParamInitializer.GLOBAL_MEAN)),
-                flat(layer.getParam(SyncBatchNormParamInitializer.GLOBAL_VAR)));
+        LayerStep r = LayerStep.run(layer, array(shard.x(), shard.shape(), dataType),
+                array(shard.dy(), shard.shape(), dataType));
+        return new Output(r.evalY(), r.y(), r.dx(), r.dgamma(), r.dbeta(), r.runningMean(), r.runningVar());
     }
 
     /** The shards concatenated along the batch axis (row-major, batch first: the flat arrays concatenate). */
@@ -166,10 +153,7 @@ public final class ShardRunner {
 
     /** Row-major values of {@code array} as doubles. */
     public static double[] flat(INDArray array) {
-        if (array == null || array.isEmpty()) {
-            return new double[0];
-        }
-        return array.dup('c').castTo(DataType.DOUBLE).data().asDouble();
+        return LayerStep.flat(array);
     }
 
     private static INDArray row(double[] values, DataType dataType) {

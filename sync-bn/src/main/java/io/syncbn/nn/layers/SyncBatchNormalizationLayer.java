@@ -262,22 +262,22 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
 
     private double[] gamma(int channels) {
         SyncBatchNormalization conf = layerConf();
-        if (conf.hasGammaParam()) {
-            return vector(SyncBatchNormParamInitializer.GAMMA);
-        }
-        double[] fixed = new double[channels];
-        Arrays.fill(fixed, conf.fixedGamma());
-        return fixed;
+        return perChannel(conf.hasGammaParam(), SyncBatchNormParamInitializer.GAMMA, conf.fixedGamma(), channels);
     }
 
     private double[] beta(int channels) {
         SyncBatchNormalization conf = layerConf();
-        if (conf.hasBetaParam()) {
-            return vector(SyncBatchNormParamInitializer.BETA);
+        return perChannel(conf.hasBetaParam(), SyncBatchNormParamInitializer.BETA, conf.fixedBeta(), channels);
+    }
+
+    /** The parameter {@code key} if the layer has it, else {@code fixed} for every channel. */
+    private double[] perChannel(boolean isParam, String key, double fixed, int channels) {
+        if (isParam) {
+            return vector(key);
         }
-        double[] fixed = new double[channels];
-        Arrays.fill(fixed, conf.fixedBeta());
-        return fixed;
+        double[] values = new double[channels];
+        Arrays.fill(values, fixed);
+        return values;
     }
 
     private double[] vector(String key) {
