@@ -110,16 +110,10 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
         long globalCount;
         boolean batchStats = training && !conf.isUseGlobalStats();
         if (batchStats) {
-            double[] packed = BatchNormKernels.moments(layout, TensorIO.of(x)).pack();
-            collective.allReduce(packed, ChannelMoments.MERGE);
-            ChannelMoments global = ChannelMoments.unpack(packed, layout.channels());
-            requireEnoughValues(global.count(), x);
-            lastBatchMoments = global;
+            ChannelMoments global = synchronize(BatchNormKernels.moments(layout, TensorIO.of(x)), x.shape());
             mean = global.mean();
-            double[] variance = global.biasedVariance();
-            invStd = inverseStd(variance, conf.getEps());
+            invStd = inverseStd(global.biasedVariance(), conf.getEps());
             globalCount = global.count();
-            updateRunningStatistics(global);
         } else {
             mean = vector(SyncBatchNormParamInitializer.GLOBAL_MEAN);
             invStd = inverseStd(vector(SyncBatchNormParamInitializer.GLOBAL_VAR), conf.getEps());
@@ -135,6 +129,57 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
         BatchNormKernels.normalize(layout, TensorIO.of(x), TensorIO.of(out), mean, scale, beta(layout.channels()));
         forward = training ? new ForwardState(x.shape(), mean, invStd, globalCount, batchStats) : null;
         return out;
+    }
+
+    /**
+     * Takes part in a training step without examples, for a worker whose shard of the global batch is
+     * empty: makes the same collective calls as a training forward pass (contributing no values),
+     * and updates the running statistics from the global batch exactly as the other replicas do.
+     * Follow it with {@link #backpropWithoutExamples()}. Does nothing when the layer trains with
+     * running statistics (it would not communicate either).
+     */
+    public void forwardWithoutExamples() {
+        SyncBatchNormalization conf = layerConf();
+        if (conf.isUseGlobalStats()) {
+            forward = null;
+            return;
+        }
+        int channels = (int) conf.getNOut();
+        ChannelMoments global = synchronize(ChannelMoments.empty(channels), new long[] {0, channels});
+        forward = new ForwardState(new long[] {0, channels}, global.mean(),
+                inverseStd(global.biasedVariance(), conf.getEps()), global.count(), true);
+    }
+
+    /**
+     * The backward half of {@link #forwardWithoutExamples()}: contributes zero sums to the backward
+     * all-reduce and leaves zero gradients for gamma and beta.
+     */
+    public void backpropWithoutExamples() {
+        SyncBatchNormalization conf = layerConf();
+        for (INDArray view : gradientViews.values()) {
+            view.assign(0);
+        }
+        if (conf.isUseGlobalStats()) {
+            return;
+        }
+        if (forward == null || forward.shape()[0] != 0) {
+            throw new IllegalStateException(where() + ": backpropWithoutExamples needs forwardWithoutExamples first");
+        }
+        collective.allReduceSum(new double[2 * (int) conf.getNOut()]);
+    }
+
+    /**
+     * Merges this worker's moments with every other worker's (one collective call), checks the
+     * global count, and updates the running statistics.
+     */
+    private ChannelMoments synchronize(ChannelMoments local, long[] shape) {
+        double[] packed = local.pack();
+        collective.allReduce(packed, ChannelMoments.MERGE);
+        ChannelMoments global = ChannelMoments.unpack(packed, local.channels());
+        requireEnoughValues(global.count(), shape);
+        lastBatchMoments = global;
+        updateRunningStatistics(global);
+        return global;
     }
 
     @Override
@@ -235,11 +280,11 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
         return ChannelLayout.of(x.shape(), axis);
     }
 
-    private void requireEnoughValues(long globalCount, INDArray x) {
+    private void requireEnoughValues(long globalCount, long[] shape) {
         if (globalCount < 2) {
             throw new IllegalArgumentException(where() + ": batch statistics need at least 2 values per channel "
                     + "across all workers, but the global batch of " + collective.worldSize() + " worker(s) has "
-                    + globalCount + " (this worker's input shape " + Arrays.toString(x.shape()) + "); use a global "
+                    + globalCount + " (this worker's input shape " + Arrays.toString(shape) + "); use a global "
                     + "batch of at least 2 examples, or useGlobalStats(true) to normalize with running statistics");
         }
     }
