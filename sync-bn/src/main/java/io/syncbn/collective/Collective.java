@@ -1,6 +1,7 @@
 package io.syncbn.collective;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * One rank's handle on a group of replicas that exchange data.
@@ -53,6 +54,32 @@ public interface Collective extends AutoCloseable {
 
     /** Blocks until every rank has arrived, or the deadline passes. */
     void barrier();
+
+    /**
+     * Collects one small byte payload from every rank; for exchanging metadata, not tensors.
+     *
+     * @param payload this rank's payload; lengths may differ between ranks
+     * @return a copy of every rank's payload, indexed by rank, the same on every rank
+     * @throws CollectiveException if a rank fails, leaves, or misses the deadline, or if a payload is
+     *     larger than the implementation accepts
+     */
+    List<byte[]> allGather(byte[] payload);
+
+    /**
+     * Copies {@code root}'s {@code data} into {@code data} on every rank, e.g. the initial parameters.
+     *
+     * @param data the root's values on the root; overwritten elsewhere; the same length on every rank
+     * @param root the rank whose values are sent, the same on every rank
+     */
+    void broadcast(double[] data, int root);
+
+    /**
+     * Copies {@code root}'s {@code data} into {@code data} on every rank.
+     *
+     * @param data the root's values on the root; overwritten elsewhere; the same length on every rank
+     * @param root the rank whose values are sent, the same on every rank
+     */
+    void broadcast(float[] data, int root);
 
     /**
      * Splits the group into consecutive groups of {@code groupSize} ranks (ranks {@code [0, k)},

@@ -26,7 +26,19 @@ public class CollectiveTimeoutException extends CollectiveException {
         this.missing = List.copyOf(missing);
     }
 
-    /** What was waited for. */
+    /**
+     * For a rank that learns of the timeout from another rank, which saw it first.
+     *
+     * @param message what happened, naming the rank that reported it
+     * @param missing the ranks that did not arrive, as the reporting rank described them
+     */
+    public CollectiveTimeoutException(String message, List<String> missing) {
+        super(message);
+        this.operation = "";
+        this.missing = List.copyOf(missing);
+    }
+
+    /** What was waited for ({@code ""} when relayed from another rank). */
     public String operation() {
         return operation;
     }

@@ -359,6 +359,50 @@ public final class InProcessGroup {
         }
 
         @Override
+        public List<byte[]> allGather(byte[] payload) {
+            // The length check is meaningless for payloads of different sizes: every rank reports 0.
+            byte[][] all = (byte[][]) run(rank, seq++, "allGather", payload.clone(), 0,
+                    contributions -> {
+                        byte[][] copy = new byte[contributions.length][];
+                        for (int r = 0; r < copy.length; r++) {
+                            copy[r] = (byte[]) contributions[r];
+                        }
+                        return copy;
+                    });
+            List<byte[]> result = new ArrayList<>(all.length);
+            for (byte[] p : all) {
+                result.add(p.clone());
+            }
+            return List.copyOf(result);
+        }
+
+        @Override
+        public void broadcast(double[] data, int root) {
+            checkRoot(root);
+            double[] result = (double[]) run(rank, seq++, "broadcast(root " + root + ")",
+                    rank == root ? data.clone() : null, data.length + 1, contributions -> contributions[root]);
+            if (rank != root) {
+                System.arraycopy(result, 0, data, 0, data.length);
+            }
+        }
+
+        @Override
+        public void broadcast(float[] data, int root) {
+            checkRoot(root);
+            float[] result = (float[]) run(rank, seq++, "broadcast(float, root " + root + ")",
+                    rank == root ? data.clone() : null, data.length + 1, contributions -> contributions[root]);
+            if (rank != root) {
+                System.arraycopy(result, 0, data, 0, data.length);
+            }
+        }
+
+        private void checkRoot(int root) {
+            if (root < 0 || root >= worldSize) {
+                throw new IllegalArgumentException("root must be in [0, " + worldSize + "), but got " + root);
+            }
+        }
+
+        @Override
         public Collective split(int groupSize) {
             if (groupSize < 1 || worldSize % groupSize != 0) {
                 throw new IllegalArgumentException("groupSize must divide the world size " + worldSize

@@ -1,6 +1,7 @@
 package io.syncbn.collective;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The group of one: every reduction returns its input. Used when a network trains on one replica, so
@@ -46,6 +47,27 @@ public final class SingleCollective implements Collective {
     @Override
     public void barrier() {
         // Nobody to wait for.
+    }
+
+    @Override
+    public List<byte[]> allGather(byte[] payload) {
+        return List.of(payload.clone());
+    }
+
+    @Override
+    public void broadcast(double[] data, int root) {
+        checkRoot(root);
+    }
+
+    @Override
+    public void broadcast(float[] data, int root) {
+        checkRoot(root);
+    }
+
+    private static void checkRoot(int root) {
+        if (root != 0) {
+            throw new IllegalArgumentException("root must be in [0, 1), but got " + root);
+        }
     }
 
     @Override

@@ -62,6 +62,22 @@ class CollectiveCallsTest {
         }
 
         @Override
+        public List<byte[]> allGather(byte[] payload) {
+            calls.add("allGather:" + payload.length);
+            return List.of(payload);
+        }
+
+        @Override
+        public void broadcast(double[] data, int root) {
+            calls.add("broadcast:" + data.length);
+        }
+
+        @Override
+        public void broadcast(float[] data, int root) {
+            calls.add("broadcastf:" + data.length);
+        }
+
+        @Override
         public Collective split(int groupSize) {
             return SingleCollective.instance().split(groupSize);
         }
