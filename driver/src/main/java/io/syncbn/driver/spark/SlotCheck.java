@@ -1,7 +1,6 @@
 package io.syncbn.driver.spark;
 
 import org.apache.spark.SparkContext;
-import org.apache.spark.resource.ResourceProfile;
 
 /**
  * Refuses a barrier stage that the cluster cannot run: a barrier stage needs all its tasks at once,
@@ -13,7 +12,7 @@ final class SlotCheck {
     }
 
     static void requireSlots(SparkContext sc, int workers) {
-        int slots = sc.maxNumConcurrentTasks(ResourceProfile.getOrCreateDefaultProfile(sc.getConf()));
+        int slots = sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile());
         if (slots < workers) {
             throw new IllegalStateException("training needs " + workers + " barrier tasks running at once, but the "
                     + "cluster has " + slots + " task slots (master " + sc.master() + ", spark.task.cpus "

@@ -27,6 +27,7 @@ public class SyncKryoRegistrator implements KryoRegistrator {
         kryo.register(org.nd4j.linalg.dataset.DataSet.class);
         kryo.register(org.nd4j.linalg.dataset.MultiDataSet.class);
         kryo.register(EpochResult.class, new JavaSerializer());
+        kryo.register(EpochResult[].class);
         kryo.register(StepMetrics.class, new JavaSerializer());
         kryo.register(byte[].class);
         kryo.register(Object[].class);
