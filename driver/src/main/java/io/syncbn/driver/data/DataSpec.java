@@ -91,11 +91,11 @@ public record DataSpec(Kind kind, Path location, Map<String, String> options) {
         Objects.requireNonNull(kind, "kind");
         options = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(options, "options")));
         if (location == null && kind.location == Location.REQUIRED) {
-            throw new DataException("data spec \"" + kind.label + "\": " + kind.label + " needs a location: "
-                    + kind.label + ":" + (kind == Kind.CSV ? "FILE" : "DIR"));
+            throw new DataException("data spec \"" + render(kind, location, options) + "\": " + kind.label
+                    + " needs a location: " + kind.label + ":" + (kind == Kind.CSV ? "FILE" : "DIR"));
         }
         if (location != null && kind.location == Location.NONE) {
-            throw new DataException("data spec \"" + kind.label + ":" + location + "\": " + kind.label
+            throw new DataException("data spec \"" + render(kind, location, options) + "\": " + kind.label
                     + " takes no location (it is generated)");
         }
         for (String key : options.keySet()) {

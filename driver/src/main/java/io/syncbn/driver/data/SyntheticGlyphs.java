@@ -124,7 +124,8 @@ final class SyntheticGlyphs {
         }
         double intensity = 0.6 + 0.4 * random.nextDouble();
         int[] position = new int[axes];
-        for (int p = 0; p < geometry.pixels(); p++) {
+        int pixels = geometry.pixels();
+        for (int p = 0; p < pixels; p++) {
             int rest = p;
             for (int a = axes - 1; a >= 0; a--) {
                 position[a] = rest % geometry.dims[a];

@@ -47,7 +47,7 @@ class DataSpecTest {
     @CsvSource(delimiter = '|', textBlock = """
             mnist                   | data spec "mnist": unknown kind "mnist": must be one of fashion-mnist, idx, csv, synthetic, synthetic3d
             csv                     | data spec "csv": csv needs a location: csv:FILE
-            idx?classes=3           | data spec "idx": idx needs a location: idx:DIR
+            idx?classes=3           | data spec "idx?classes=3": idx needs a location: idx:DIR
             synthetic:/tmp/x        | data spec "synthetic:/tmp/x": synthetic takes no location (it is generated)
             csv:                    | data spec "csv:": the location after "csv:" is empty
             csv:a.csv?tset=0.3      | data spec "csv:a.csv?tset=0.3": unknown option "tset" for csv; allowed: label, header, test, seed, classes

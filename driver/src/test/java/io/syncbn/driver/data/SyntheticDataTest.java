@@ -46,7 +46,7 @@ class SyntheticDataTest {
                 () -> assertEquals("synthetic", images.name()));
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"synthetic", "synthetic3d"})
     void sameSeedGivesTheSameData(String kind) {
         DataSource a = DataSources.open(kind + "?train=64&test=16&seed=7");
@@ -62,7 +62,7 @@ class SyntheticDataTest {
                         a.test().getFeatures(), kind + ": the test set is not the start of the training set"));
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"synthetic?train=500&test=10", "synthetic3d?train=500&test=10"})
     void pixelsAreScaledAndEveryClassOccurs(String spec) {
         DataSource data = DataSources.open(spec);

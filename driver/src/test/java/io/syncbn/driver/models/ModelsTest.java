@@ -274,8 +274,8 @@ class ModelsTest {
     void invalidSpecsAreRefusedNamingParameterRuleAndValue() {
         ModelSpec ok = ModelSpec.of(List.of(4), 2);
         assertAll(
-                () -> assertEquals("dataType must be FLOAT or DOUBLE, but got HALF", assertThrows(
-                        IllegalArgumentException.class, () -> ok.withDataType(DataType.HALF)).getMessage()),
+                () -> assertEquals("dataType must be FLOAT or DOUBLE, but got BFLOAT16", assertThrows(
+                        IllegalArgumentException.class, () -> ok.withDataType(DataType.BFLOAT16)).getMessage()),
                 () -> assertEquals("learningRate must be a finite number > 0, but got 0.0", assertThrows(
                         IllegalArgumentException.class, () -> ok.withLearningRate(0)).getMessage()),
                 () -> assertEquals("learningRate must be a finite number > 0, but got NaN", assertThrows(
