@@ -28,7 +28,10 @@ public record ModelSpec(long seed, DataType dataType, double learningRate, List<
     /** Weight-initialization seed when none is given. */
     public static final long DEFAULT_SEED = 12345L;
 
-    /** Adam's learning rate when none is given (the rate Adam's paper recommends). */
+    /**
+     * Adam's learning rate when none is given: the step size D. P. Kingma and J. Ba recommend in
+     * "Adam: A Method for Stochastic Optimization", ICLR 2015.
+     */
     public static final double DEFAULT_LEARNING_RATE = 1e-3;
 
     /** Widths of the {@code mlp}'s dense blocks when none are given. */

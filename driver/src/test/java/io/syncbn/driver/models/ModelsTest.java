@@ -13,9 +13,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.syncbn.nn.conf.SyncBatchNormalization;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.stream.Stream;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.Convolution3D;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -27,6 +29,7 @@ import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.activations.Activation;
@@ -114,8 +117,8 @@ class ModelsTest {
         }
         List<Layer> fromGraph = new ArrayList<>();
         for (Layer layer : fromList) {
-            fromGraph.add(((org.deeplearning4j.nn.conf.graph.LayerVertex) graph.getVertices()
-                    .get(layer.getLayerName())).getLayerConf().getLayer());
+            LayerVertex vertex = (LayerVertex) graph.getVertices().get(layer.getLayerName());
+            fromGraph.add(vertex.getLayerConf().getLayer());
         }
         assertAll(
                 () -> assertEquals(fromList, fromGraph, name + ": layer configurations by name"),
@@ -139,7 +142,7 @@ class ModelsTest {
         MultiLayerConfiguration conf = Models.list("fmnist-cnn", Models.get("fmnist-cnn").defaultSpec());
         assertEquals(11, conf.getConfs().size(), "layer count");
         int[][] convs = {{32, 1}, {32, 2}, {64, 2}};
-        List<org.junit.jupiter.api.function.Executable> checks = new ArrayList<>();
+        List<Executable> checks = new ArrayList<>();
         for (int b = 0; b < 3; b++) {
             int at = 3 * b;
             int nOut = convs[b][0];
@@ -271,8 +274,8 @@ class ModelsTest {
     void invalidSpecsAreRefusedNamingParameterRuleAndValue() {
         ModelSpec ok = ModelSpec.of(List.of(4), 2);
         assertAll(
-                () -> assertEquals("dataType must be FLOAT or DOUBLE, but got HALF", assertThrows(
-                        IllegalArgumentException.class, () -> ok.withDataType(DataType.HALF)).getMessage()),
+                () -> assertEquals("dataType must be FLOAT or DOUBLE, but got BFLOAT16", assertThrows(
+                        IllegalArgumentException.class, () -> ok.withDataType(DataType.BFLOAT16)).getMessage()),
                 () -> assertEquals("learningRate must be a finite number > 0, but got 0.0", assertThrows(
                         IllegalArgumentException.class, () -> ok.withLearningRate(0)).getMessage()),
                 () -> assertEquals("learningRate must be a finite number > 0, but got NaN", assertThrows(
@@ -311,7 +314,7 @@ class ModelsTest {
 
     private static INDArray labels(int classes, long seed) {
         INDArray y = Nd4j.zeros(DataType.FLOAT, BATCH, classes);
-        java.util.Random rnd = new java.util.Random(seed);
+        Random rnd = new Random(seed);
         for (int i = 0; i < BATCH; i++) {
             y.putScalar(i, rnd.nextInt(classes), 1.0);
         }
