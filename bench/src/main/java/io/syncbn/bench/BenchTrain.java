@@ -67,10 +67,10 @@ public final class BenchTrain {
             localStep = medianStep(localTm);
             // Parameter averaging counts RDD elements as examples (rddDataSetNumExamples = 1), so give it
             // single-example DataSets: each worker then fits minibatches of b and averages as asked.
-            JavaRDD<DataSet> single = rdd.flatMap(d -> d.asList().iterator()).repartition(workers).cache();
-            single.count();
-            pa1 = spark(sc, single, paramAveraging(b, 1), examples, epochs);
-            pa5 = spark(sc, single, paramAveraging(b, 5), examples, epochs);
+            JavaRDD<DataSet> oneEach = rdd.flatMap(d -> d.asList().iterator()).repartition(workers).cache();
+            oneEach.count();
+            pa1 = spark(sc, oneEach, paramAveraging(b, 1), examples, epochs);
+            pa5 = spark(sc, oneEach, paramAveraging(b, 5), examples, epochs);
         }
         System.out.println();
         System.out.println("configuration                          examples/s");

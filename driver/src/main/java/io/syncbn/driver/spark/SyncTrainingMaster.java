@@ -136,26 +136,84 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
 
     /** One epoch of training of {@code network} (updated in place) on {@code data}. */
     void train(JavaSparkContext sc, Model network, JavaRDD<MultiDataSet> data) {
-        SlotCheck.requireSlots(sc.sc(), settings.workers());
-        boolean graph = network instanceof ComputationGraph;
-        int epoch = graph ? ((ComputationGraph) network).getEpochCount() : ((MultiLayerNetwork) network).getEpochCount();
+        int epoch = network instanceof ComputationGraph g ? g.getEpochCount() : ((MultiLayerNetwork) network).getEpochCount();
+        try (PreparedEpoch prepared = prepare(data, epoch)) {
+            lastEpoch = trainSteps(sc, network, prepared, 0, prepared.split().steps(), null);
+        }
+        report(network, epoch);
+    }
+
+    /**
+     * An epoch's examples, shuffled with the seed and the epoch number and split into one cached
+     * partition per worker; close it to release the cache.
+     *
+     * @param split the plan: how many steps the epoch has and what each worker trains on
+     */
+    public record PreparedEpoch(JavaRDD<MultiDataSet> examples, io.syncbn.worker.split.EpochSplit split)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            examples.unpersist(false);
+        }
+    }
+
+    /** Shuffles and splits {@code data} for epoch {@code epoch}; the partitions are cached until closed. */
+    public PreparedEpoch prepare(JavaRDD<MultiDataSet> data, int epoch) {
+        SlotCheck.requireSlots(data.context(), settings.workers());
         EpochPartitioner.Partitioned parts = EpochPartitioner.partition(data, settings.workers(),
                 settings.batchSizePerWorker(), settings.seed(), epoch);
-        EpochSpec spec = new EpochSpec(parts.split(), settings.bnMode(), settings.consistencyCheckInterval(), graph);
+        JavaRDD<MultiDataSet> cached = parts.examples().persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+        return new PreparedEpoch(cached, parts.split());
+    }
+
+    /**
+     * Trains steps {@code [fromStep, toStep)} of a prepared epoch in one barrier stage, updating
+     * {@code network} in place; a run that checkpoints calls this once per checkpoint interval, and a
+     * resumed run starts at the step it stopped at.
+     *
+     * @param live called on the driver with each step's metrics while the stage runs (rank 0 reports
+     *     them over a socket), or {@code null}
+     * @return the metrics of the steps trained
+     */
+    public List<StepMetrics> trainSteps(JavaSparkContext sc, Model network, PreparedEpoch epoch, int fromStep,
+            int toStep, java.util.function.Consumer<StepMetrics> live) {
+        SlotCheck.requireSlots(sc.sc(), settings.workers());
+        boolean graph = network instanceof ComputationGraph;
+        EpochSpec spec = new EpochSpec(epoch.split(), settings.bnMode(), settings.consistencyCheckInterval(), graph,
+                fromStep, toStep);
         Broadcast<byte[]> snapshot = sc.broadcast(EpochLoop.snapshot(network));
+        ProgressServer progress = live == null ? null : openProgress(sc, live);
         try {
-            BarrierEpochTask task = new BarrierEpochTask(snapshot, spec, connectors.apply(settings));
-            RDD<EpochResult> results = parts.examples().rdd().barrier()
+            BarrierEpochTask task = new BarrierEpochTask(snapshot, spec, connectors.apply(settings),
+                    progress == null ? null : progress.sink());
+            RDD<EpochResult> results = epoch.examples().rdd().barrier()
                     .mapPartitions(task, false, ClassTag$.MODULE$.apply(EpochResult.class));
             List<EpochResult> collected = new ArrayList<>(results.toJavaRDD().collect());
             collected.sort(Comparator.comparingInt(EpochResult::rank));
-            EpochResult first = checkComplete(collected, parts.split().examples());
+            long expected = 0;
+            for (int k = 0; k < settings.workers(); k++) {
+                expected += spec.examplesOf(k, fromStep, toStep);
+            }
+            EpochResult first = checkComplete(collected, expected);
             copyInto(EpochLoop.restore(first.model(), graph), network);
-            lastEpoch = List.copyOf(first.steps());
+            return List.copyOf(first.steps());
         } finally {
+            if (progress != null) {
+                progress.close();
+            }
             snapshot.destroy();
         }
-        report(network, epoch);
+    }
+
+    private static ProgressServer openProgress(JavaSparkContext sc, java.util.function.Consumer<StepMetrics> live) {
+        String host = sc.getConf().get("spark.driver.host", "127.0.0.1");
+        try {
+            return new ProgressServer(host, live);
+        } catch (java.io.IOException e) {
+            org.slf4j.LoggerFactory.getLogger(SyncTrainingMaster.class)
+                    .warn("no live progress: cannot listen on the driver's address {}: {}", host, e.toString());
+            return null;
+        }
     }
 
     private EpochResult checkComplete(List<EpochResult> results, long examples) {
@@ -165,7 +223,7 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
         }
         long trained = results.stream().mapToLong(EpochResult::examples).sum();
         if (trained != examples) {
-            throw new IllegalStateException("the workers trained on " + trained + " examples but the epoch has "
+            throw new IllegalStateException("the workers trained on " + trained + " examples but the steps hold "
                     + examples);
         }
         return results.get(0);

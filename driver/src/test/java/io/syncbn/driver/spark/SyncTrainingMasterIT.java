@@ -118,6 +118,26 @@ class SyncTrainingMasterIT {
     }
 
     @Test
+    void anEpochInTwoStagesEqualsOneStageAndReportsLive() {
+        List<DataSet> data = data(20, 8);
+        MultiLayerNetwork whole = (MultiLayerNetwork) build(false, new Adam(0.02));
+        MultiLayerNetwork chunked = whole.clone();
+        SyncTrainingMaster tm = new SyncTrainingMaster.Builder(2, 3).seed(4).build();
+        new SparkDl4jMultiLayer(sc, whole, tm).fit(rdd(data));
+        List<StepMetrics> live = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<StepMetrics> returned = new ArrayList<>();
+        try (SyncTrainingMaster.PreparedEpoch epoch = tm.prepare(rdd(data).map(DataSet::toMultiDataSet), 0)) {
+            int steps = epoch.split().steps();
+            returned.addAll(tm.trainSteps(sc, chunked, epoch, 0, 2, live::add));
+            returned.addAll(tm.trainSteps(sc, chunked, epoch, 2, steps, live::add));
+        }
+        assertAll(
+                () -> assertEquals(4, returned.size(), "ceil(10/3) steps"),
+                () -> assertEquals(whole.params(), chunked.params(), "bit-identical to the one-stage epoch"),
+                () -> assertEquals(withoutTimes(returned), withoutTimes(live), "every step reported live, in order"));
+    }
+
+    @Test
     void localModeTrains() {
         MultiLayerNetwork net = (MultiLayerNetwork) build(false, new Adam(0.02));
         INDArray before = net.params().dup();
@@ -136,6 +156,10 @@ class SyncTrainingMasterIT {
                 () -> new SparkDl4jMultiLayer(sc, net, tm).fit(rdd(data(10, 1))));
         assertEquals("training needs 5 barrier tasks running at once, but the cluster has 4 task slots (master "
                 + "local[4], spark.task.cpus 1); use at most 4 workers or add executors/cores", e.getMessage());
+    }
+
+    static List<String> withoutTimes(List<StepMetrics> steps) {
+        return steps.stream().map(m -> m.iteration() + " " + m.examples() + " " + m.loss() + " " + m.correct()).toList();
     }
 
     /** The per-step global batches of an epoch: worker shards in rank order, as {@link EpochSplit} defines them. */

@@ -25,16 +25,20 @@ public final class BarrierEpochTask extends AbstractFunction1<Iterator<MultiData
     private final Broadcast<byte[]> snapshot;
     private final EpochSpec spec;
     private final CollectiveConnector connector;
+    private final ProgressSink progress;
 
     /**
      * @param snapshot the network with updater state ({@link EpochLoop#snapshot})
      * @param spec the epoch plan
      * @param connector how tasks find each other
+     * @param progress where rank 0 reports steps live, or {@code null} for nowhere
      */
-    public BarrierEpochTask(Broadcast<byte[]> snapshot, EpochSpec spec, CollectiveConnector connector) {
+    public BarrierEpochTask(Broadcast<byte[]> snapshot, EpochSpec spec, CollectiveConnector connector,
+            ProgressSink progress) {
         this.snapshot = Objects.requireNonNull(snapshot, "snapshot");
         this.spec = Objects.requireNonNull(spec, "spec");
         this.connector = Objects.requireNonNull(connector, "connector");
+        this.progress = progress;
     }
 
     @Override
@@ -42,9 +46,11 @@ public final class BarrierEpochTask extends AbstractFunction1<Iterator<MultiData
         BarrierTaskContext context = BarrierTaskContext.get();
         NativeThreads.limitTo(context.cpus());
         EpochResult result;
-        try (Collective collective = connector.connect(context)) {
+        boolean reports = progress != null && context.partitionId() == 0;
+        try (Collective collective = connector.connect(context);
+                ProgressSink.Reporter reporter = reports ? progress.open() : new ProgressSink.Reporter(null, null)) {
             result = EpochLoop.run(snapshot.value(), spec, collective, JavaConverters.asJavaIterator(partition),
-                    m -> { });
+                    reporter);
         }
         return JavaConverters.asScalaIterator(List.of(result).iterator());
     }

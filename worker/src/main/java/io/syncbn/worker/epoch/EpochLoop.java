@@ -22,7 +22,8 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * <p>Order of events, the same on every rank: restore the replica from the snapshot; for each step
  * {@code s} of the plan take this worker's shard (possibly empty) and make the global step; every
  * {@code consistencyInterval} global steps and at the end, compare replica checksums; rank 0 then
- * serializes the trained network.
+ * serializes the trained network. A resumed epoch ({@code fromStep > 0}) first skips the examples of
+ * the steps already trained, so it continues exactly where an uninterrupted run would be.
  */
 public final class EpochLoop {
 
@@ -33,7 +34,7 @@ public final class EpochLoop {
      * Runs the epoch.
      *
      * @param snapshot the network with updater state, as {@code ModelSerializer} bytes (same on every rank)
-     * @param spec the epoch plan
+     * @param spec the epoch plan and the steps to run
      * @param collective this worker's rank in the group
      * @param examples this worker's examples, in plan order
      * @param onStep called after every step with its metrics (e.g. progress reporting); may be a no-op
@@ -49,9 +50,10 @@ public final class EpochLoop {
         Model network = restore(snapshot, spec.graph());
         Replica replica = Replica.of(network, collective, spec.bnMode());
         ShardStream shards = new ShardStream(examples, rank);
+        shards.skip(spec.examplesOf(rank, 0, spec.fromStep()));
         List<StepMetrics> steps = new ArrayList<>();
         long trained = 0;
-        for (int s = 0; s < split.steps(); s++) {
+        for (int s = spec.fromStep(); s < spec.toStep(); s++) {
             int size = split.shardSize(rank, s);
             StepMetrics m = replica.step(shards.take(size));
             trained += size;
@@ -62,7 +64,8 @@ public final class EpochLoop {
                 replica.checkConsistency("iteration " + global);
             }
         }
-        replica.checkConsistency("the end of epoch " + split.epoch());
+        replica.checkConsistency(spec.endsEpoch() ? "the end of epoch " + split.epoch()
+                : "step " + spec.toStep() + " of epoch " + split.epoch());
         return rank == 0 ? new EpochResult(0, trained, snapshot(network), steps)
                 : new EpochResult(rank, trained, new byte[0], List.of());
     }

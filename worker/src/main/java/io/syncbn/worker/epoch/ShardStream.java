@@ -22,6 +22,20 @@ final class ShardStream {
         this.rank = rank;
     }
 
+    /** Drops the next {@code n} examples (those of steps already trained). */
+    void skip(long n) {
+        for (long i = 0; i < n; i++) {
+            if (pending.isEmpty()) {
+                if (!source.hasNext()) {
+                    throw new IllegalStateException("worker " + rank + " ran out of examples while skipping " + n
+                            + " already-trained ones; the input RDD changed since the epoch was planned");
+                }
+                pending.addAll(source.next().asList());
+            }
+            pending.remove(0);
+        }
+    }
+
     /** The next {@code n} examples merged into one shard, or {@code null} when {@code n} is 0. */
     MultiDataSet take(int n) {
         if (n == 0) {
