@@ -14,12 +14,13 @@ final class EpochPace {
     private final int epochs;
     private final int steps;
     private final long startNanos;
-    private final int startStep;
     private int done;
     private long examples;
     private double lossSum;
     private long correct;
     private long lastNanos;
+    private long firstNanos;
+    private int firstDone = -1;
 
     /**
      * @param epoch 1-based epoch
@@ -33,13 +34,17 @@ final class EpochPace {
         this.epochs = epochs;
         this.steps = steps;
         this.done = done;
-        this.startStep = done;
         this.startNanos = nowNanos;
         this.lastNanos = nowNanos;
     }
 
     void step(StepMetrics m, long nowNanos) {
         done++;
+        if (firstDone < 0) {
+            // The first step's report also carries the stage's start-up; the pace is measured after it.
+            firstDone = done;
+            firstNanos = nowNanos;
+        }
         examples += m.examples();
         lossSum += m.loss() * m.examples();
         correct += m.correct();
@@ -78,13 +83,13 @@ final class EpochPace {
         return seconds > 0 ? examples / seconds : 0;
     }
 
-    /** Time left at the pace so far; {@code null} before the first step. */
+    /** Time left at the pace since the first reported step; {@code null} until two steps are reported. */
     Duration eta() {
-        int trained = done - startStep;
-        if (trained == 0) {
+        int measured = done - firstDone;
+        if (firstDone < 0 || measured == 0) {
             return null;
         }
-        double perStep = (double) (lastNanos - startNanos) / trained;
+        double perStep = (double) (lastNanos - firstNanos) / measured;
         return Duration.ofNanos((long) (perStep * (steps - done)));
     }
 
