@@ -99,6 +99,7 @@ public final class TrainingRun {
             net.init();
         }
         try (JavaSparkContext sc = SparkContexts.start(config)) {
+            awaitSlots(sc);
             sessionStart = System.nanoTime();
             earlierSeconds = saved.runSeconds();
             SyncTrainingMaster master = new SyncTrainingMaster.Builder(config.workers(), config.perWorkerBatch())
@@ -124,6 +125,15 @@ public final class TrainingRun {
                     metrics.close();
                 }
             }
+        }
+    }
+
+    private void awaitSlots(JavaSparkContext sc) throws IOException {
+        try {
+            TaskSlots.await(sc.sc(), config.workers());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for executors");
         }
     }
 
