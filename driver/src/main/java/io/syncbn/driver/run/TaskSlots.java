@@ -34,7 +34,9 @@ public final class TaskSlots {
      * @throws InterruptedException if interrupted while waiting
      */
     public static void await(SparkContext sc, int workers) throws InterruptedException {
-        Duration wait = Duration.ofSeconds(sc.getConf().getTimeAsSeconds(WAIT_SETTING, DEFAULT_WAIT.toSeconds() + "s"));
+        // A local master has all its slots from the start: nothing to wait for.
+        Duration wait = sc.isLocal() ? Duration.ZERO
+                : Duration.ofSeconds(sc.getConf().getTimeAsSeconds(WAIT_SETTING, DEFAULT_WAIT.toSeconds() + "s"));
         long deadline = System.nanoTime() + wait.toNanos();
         int slots = available(sc);
         while (slots < workers && System.nanoTime() < deadline) {
@@ -42,12 +44,14 @@ public final class TaskSlots {
             slots = available(sc);
         }
         if (slots < workers) {
-            throw new RunRefusedException("training needs all " + workers + " workers running at once, but after "
-                    + wait.toSeconds() + " s the cluster offers " + slots + " task slots (master " + sc.master()
-                    + ", spark.task.cpus " + sc.getConf().get("spark.task.cpus", "1") + "); give the job at least "
-                    + workers + " executor cores (e.g. spark-submit --total-executor-cores " + workers + ", or "
-                    + "--num-executors x --executor-cores >= " + workers + "), or use --workers " + Math.max(1, slots)
-                    + "; to wait longer for executors, set --conf " + WAIT_SETTING + "=300s");
+            String waited = sc.isLocal() ? "" : "after " + wait.toSeconds() + " s ";
+            String longer = sc.isLocal() ? "" : "; to wait longer for executors, set --conf " + WAIT_SETTING + "=300s";
+            throw new RunRefusedException("training needs all " + workers + " workers running at once, but " + waited
+                    + "the cluster offers " + slots + " task slots (master " + sc.master() + ", spark.task.cpus "
+                    + sc.getConf().get("spark.task.cpus", "1") + "); give the job at least " + workers
+                    + " executor cores (e.g. spark-submit --total-executor-cores " + workers + ", or --num-executors x "
+                    + "--executor-cores >= " + workers + "; local[" + workers + "] in one process), or use --workers "
+                    + Math.max(1, slots) + longer);
         }
     }
 }

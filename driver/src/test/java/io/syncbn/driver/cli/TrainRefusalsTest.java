@@ -14,6 +14,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,7 +29,8 @@ import picocli.CommandLine;
  * <p>Cases: an unknown flag; invalid values from flags and from a {@code --conf} file; data that does
  * not exist; a training set smaller than one global batch; a model that cannot take the data's shape;
  * {@code --resume} without {@code --out}; {@code --out} at a finished run, at an unfinished run
- * without {@code --resume}; a resumed run asked to change its configuration.
+ * without {@code --resume}; a resumed run asked to change its configuration; more workers than the
+ * Spark master has task slots (this one starts Spark, so it is tagged integration).
  */
 class TrainRefusalsTest {
 
@@ -96,6 +98,24 @@ class TrainRefusalsTest {
                 () -> assertEquals("syncbn train: " + conf + ": unknown key \"batch\"; allowed keys: workers, "
                         + "per-worker-batch, epochs, lr, bn, model, data, master, seed, dtype, out, checkpoint-every",
                         cli.err().strip()));
+    }
+
+    @Test
+    @Tag("integration")
+    void refusesMoreWorkersThanTheMasterHasSlotsBeforeWritingAnything() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        int workers = cores + 1;
+        Path out = tmp.resolve("run");
+        Cli cli = Cli.run("train", "--master", "local[*]", "--workers", Integer.toString(workers), "--data", SMALL,
+                "--out", out.toString());
+        assertAll(
+                () -> assertEquals(Main.USAGE, cli.status(), cli::toString),
+                () -> assertEquals("syncbn train: training needs all " + workers + " workers running at once, but the "
+                        + "cluster offers " + cores + " task slots (master local[*], spark.task.cpus 1); give the job at "
+                        + "least " + workers + " executor cores (e.g. spark-submit --total-executor-cores " + workers
+                        + ", or --num-executors x --executor-cores >= " + workers + "; local[" + workers + "] in one "
+                        + "process), or use --workers " + cores, cli.err().strip()),
+                () -> assertFalse(Files.exists(out), "no run directory"));
     }
 
     @Test
