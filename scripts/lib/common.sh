@@ -68,6 +68,8 @@ syncbn_classpath() {
   if [ ! -s "$cache" ] || [ "$SYNCBN_ROOT/$m/pom.xml" -nt "$cache" ] || [ "$SYNCBN_ROOT/pom.xml" -nt "$cache" ]; then
     (cd "$SYNCBN_ROOT" && mvn -B -q -Dstyle.color=never dependency:build-classpath -pl "$m" -DincludeScope=runtime \
       -Dmdep.outputFile="$cache") >&2
+    # The plugin leaves an unchanged file untouched; mark it fresh so the next run skips Maven.
+    touch "$cache"
   fi
   echo "$jar:$(cat "$cache")"
 }
