@@ -90,22 +90,39 @@ public final class RunChart {
         return chart;
     }
 
-    /** x: position in epochs ((epoch - 1) + step / steps); y: mean of the last w steps' values. */
+    /**
+     * The training curve: x is the position in epochs ({@code (epoch - 1) + step / steps}), y the mean
+     * of the last {@code w} steps' values. It starts with the first step's own value and then has a
+     * point wherever the window is full; partial windows would only draw noise. (The gap after the
+     * first point also keeps XChart from placing x ticks at data points, which it does for equally
+     * spaced values, and so gives round tick values.)
+     */
     static double[][] movingMean(List<StepRecord> steps, ToDoubleFunction<StepRecord> value) {
         int perEpoch = Math.max(1, steps.get(0).steps());
-        int window = Math.max(1, perEpoch / POINTS_PER_EPOCH);
-        double[] x = new double[steps.size()];
-        double[] y = new double[steps.size()];
+        int window = Math.min(steps.size(), Math.max(1, perEpoch / POINTS_PER_EPOCH));
+        int n = steps.size() - window + 1 + (window > 1 ? 1 : 0);
+        double[] x = new double[n];
+        double[] y = new double[n];
+        int k = 0;
+        if (window > 1) {
+            x[k] = position(steps.get(0));
+            y[k++] = value.applyAsDouble(steps.get(0));
+        }
         double sum = 0;
         for (int i = 0; i < steps.size(); i++) {
-            StepRecord s = steps.get(i);
-            sum += value.applyAsDouble(s);
+            sum += value.applyAsDouble(steps.get(i));
             if (i >= window) {
                 sum -= value.applyAsDouble(steps.get(i - window));
             }
-            x[i] = (s.epoch() - 1) + (double) s.step() / s.steps();
-            y[i] = sum / Math.min(i + 1, window);
+            if (i >= window - 1) {
+                x[k] = position(steps.get(i));
+                y[k++] = sum / window;
+            }
         }
         return new double[][] {x, y};
+    }
+
+    private static double position(StepRecord s) {
+        return (s.epoch() - 1) + (double) s.step() / s.steps();
     }
 }
