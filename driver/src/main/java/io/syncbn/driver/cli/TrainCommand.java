@@ -48,6 +48,9 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
+    // One option per configuration key. Their values are read through the parse result (flags()), so
+    // that only the flags actually given override the file and the defaults.
+
     @Option(names = "--workers", paramLabel = "N", description = "Spark barrier tasks, one replica each; the "
             + "cluster must run N tasks at once.")
     private String workers;
