@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Accuracy and loss of a model on a data set's test split.", "",
-            "Inference mode: batch normalization uses its running statistics."})
+            "Inference mode: batch normalization uses its running statistics.", ""})
 final class EvalCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "MODEL", description = "A model zip: a run's model.zip, a checkpoint or "

@@ -23,9 +23,9 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = {"Writes a copy of a model that plain DL4J loads.", "",
-            "Its synchronized batch-normalization layers become DL4J's own BatchNormalization, so",
-            "MultiLayerNetwork.load reads it without the syncbn jar; parameters, running statistics and",
-            "updater state are kept."})
+            "Its synchronized batch-normalization layers become DL4J's own BatchNormalization, so "
+                + "MultiLayerNetwork.load reads it without the syncbn jar; parameters, running statistics and "
+                + "updater state are kept.", ""})
 final class ExportCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "MODEL", description = "A model zip, e.g. a run's model.zip.")

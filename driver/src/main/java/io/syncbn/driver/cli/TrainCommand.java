@@ -34,9 +34,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
         defaultValueProvider = TrainCommand.Defaults.class,
         description = {"Trains a network on Spark with synchronized batch normalization.", "",
-            "Writes a run directory: config.properties, metrics.jsonl, checkpoint.zip (while unfinished),",
-            "model.zip, chart.png and, last, summary.json. Flags override --conf FILE, which overrides",
-            "the defaults (conf/train.properties)."})
+            "Writes a run directory: config.properties, metrics.jsonl, checkpoint.zip (while unfinished), "
+                + "model.zip, chart.png and, last, summary.json. Flags override --conf FILE, which overrides "
+                + "the defaults (conf/train.properties).", ""})
 final class TrainCommand implements Callable<Integer> {
 
     /** Seconds between progress lines when the output is not a terminal. */

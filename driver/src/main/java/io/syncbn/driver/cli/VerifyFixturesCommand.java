@@ -9,8 +9,8 @@ import picocli.CommandLine.Parameters;
 /** {@code syncbn verify-fixtures DIR}: {@link VerifyFixtures}, the layer against reference cases. */
 @Command(name = "verify-fixtures", mixinStandardHelpOptions = true,
         description = {"Checks the synchronized layer against reference cases.", "",
-            "Runs every *.json case in DIR through the layer (one layer and one thread per worker,",
-            "in-process, float64); prints PASS/FAIL per case; exit status 1 if any fails."})
+            "Runs every *.json case in DIR through the layer (one layer and one thread per worker, "
+                + "in-process, float64); prints PASS/FAIL per case; exit status 1 if any fails.", ""})
 final class VerifyFixturesCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "DIR", description = "Directory of *.json cases.")
