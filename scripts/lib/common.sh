@@ -29,15 +29,23 @@ syncbn_require_tools() {
   fi
 }
 
+# syncbn_stale STAMP: true when STAMP is missing or a source file, a pom or conf/train.properties (which
+# the driver jar bundles) is newer than it.
+syncbn_stale() {
+  local stamp=$1
+  [ ! -f "$stamp" ] || [ -n "$(find "$SYNCBN_ROOT" -path '*/src/main/*' -newer "$stamp" -print -quit)" ] \
+    || [ -n "$(find "$SYNCBN_ROOT" -maxdepth 2 -name pom.xml -newer "$stamp" -print -quit)" ] \
+    || [ "$SYNCBN_ROOT/conf/train.properties" -nt "$stamp" ]
+}
+
 # syncbn_build MODULE...: installs the modules (and what they depend on) when a jar is missing or
-# a source file is newer than it.
+# a source file is newer than it. The spark-submit jar is not built here (syncbn_submit_jar is).
 syncbn_build() {
   syncbn_require_tools
   local stale=0 m stamp
   for m in "$@"; do
     stamp="$SYNCBN_ROOT/$m/target/.built"
-    if [ ! -f "$stamp" ] || [ -n "$(find "$SYNCBN_ROOT" -path '*/src/main/*' -newer "$stamp" -print -quit)" ] \
-        || [ -n "$(find "$SYNCBN_ROOT" -maxdepth 2 -name pom.xml -newer "$stamp" -print -quit)" ]; then
+    if syncbn_stale "$stamp"; then
       stale=1
     fi
   done
@@ -45,7 +53,7 @@ syncbn_build() {
     echo "building $* (mvn install -DskipTests) ..." >&2
     local list
     list=$(IFS=,; echo "$*")
-    (cd "$SYNCBN_ROOT" && mvn -B -q -Dstyle.color=never install -DskipTests -pl "$list" -am) >&2
+    (cd "$SYNCBN_ROOT" && mvn -B -q -Dstyle.color=never install -DskipTests -Dsyncbn.skipShade=true -pl "$list" -am) >&2
     for m in "$@"; do
       touch "$SYNCBN_ROOT/$m/target/.built"
     done
@@ -55,12 +63,29 @@ syncbn_build() {
 # syncbn_classpath MODULE: the module's jar and its runtime dependencies, cached next to the jar.
 syncbn_classpath() {
   local m=$1 cache="$SYNCBN_ROOT/$1/target/runtime-classpath.txt" jar
-  jar=$(ls "$SYNCBN_ROOT/$m"/target/"$m"-*.jar | head -n 1)
+  # The module's own jar, not one with a classifier (the driver's shaded "-submit" jar, say).
+  jar=$(ls "$SYNCBN_ROOT/$m"/target/"$m"-*.jar | grep -Ev -- '-(submit|sources|javadoc|tests)\.jar$' | head -n 1)
   if [ ! -s "$cache" ] || [ "$SYNCBN_ROOT/$m/pom.xml" -nt "$cache" ] || [ "$SYNCBN_ROOT/pom.xml" -nt "$cache" ]; then
     (cd "$SYNCBN_ROOT" && mvn -B -q -Dstyle.color=never dependency:build-classpath -pl "$m" -DincludeScope=runtime \
       -Dmdep.outputFile="$cache") >&2
+    # The plugin leaves an unchanged file untouched; mark it fresh so the next run skips Maven.
+    touch "$cache"
   fi
   echo "$jar:$(cat "$cache")"
+}
+
+# syncbn_submit_jar: builds the driver's spark-submit jar (Spark, Scala and Hadoop left out) when it is
+# missing or stale, and prints its path.
+syncbn_submit_jar() {
+  syncbn_require_tools
+  local stamp="$SYNCBN_ROOT/driver/target/.built-submit" jar
+  if syncbn_stale "$stamp" || ! ls "$SYNCBN_ROOT"/driver/target/driver-*-submit.jar >/dev/null 2>&1; then
+    echo "building the spark-submit jar (mvn install -DskipTests -pl driver -am) ..." >&2
+    (cd "$SYNCBN_ROOT" && mvn -B -q -Dstyle.color=never install -DskipTests -pl driver -am) >&2
+    touch "$stamp" "$SYNCBN_ROOT/driver/target/.built"
+  fi
+  jar=$(ls "$SYNCBN_ROOT"/driver/target/driver-*-submit.jar | head -n 1)
+  echo "$jar"
 }
 
 # syncbn_java MODULE MAIN ARGS...: runs a main class of a module with the Java 17 flags.
