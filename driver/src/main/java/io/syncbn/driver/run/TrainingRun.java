@@ -7,6 +7,7 @@ import io.syncbn.driver.data.DataSources;
 import io.syncbn.driver.models.ModelSpec;
 import io.syncbn.driver.models.Models;
 import io.syncbn.driver.progress.TrainingProgress;
+import io.syncbn.driver.spark.SlotCheck;
 import io.syncbn.driver.spark.SyncTrainingMaster;
 import io.syncbn.worker.replica.StepMetrics;
 import java.io.IOException;
@@ -128,12 +129,12 @@ public final class TrainingRun {
         }
     }
 
-    private void awaitSlots(JavaSparkContext sc) throws IOException {
+    private void awaitSlots(JavaSparkContext sc) {
         try {
-            TaskSlots.await(sc.sc(), config.workers());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while waiting for executors");
+            SlotCheck.requireSlots(sc.sc(), config.workers());
+        } catch (SlotCheck.NotEnoughSlotsException e) {
+            throw new RunRefusedException(e.getMessage().replace(Math.max(1, SlotCheck.available(sc.sc())) + " workers",
+                    "--workers " + Math.max(1, SlotCheck.available(sc.sc()))));
         }
     }
 

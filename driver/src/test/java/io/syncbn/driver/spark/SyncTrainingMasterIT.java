@@ -154,8 +154,10 @@ class SyncTrainingMasterIT {
         SyncTrainingMaster tm = new SyncTrainingMaster.Builder(5, 2).build();
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> new SparkDl4jMultiLayer(sc, net, tm).fit(rdd(data(10, 1))));
-        assertEquals("training needs 5 barrier tasks running at once, but the cluster has 4 task slots (master "
-                + "local[4], spark.task.cpus 1); use at most 4 workers or add executors/cores", e.getMessage());
+        assertEquals("training needs all 5 workers running at once, but the cluster offers 4 task slots (master "
+                + "local[4], spark.task.cpus 1); give the job at least 5 executor cores (e.g. spark-submit "
+                + "--total-executor-cores 5, or --num-executors x --executor-cores >= 5; local[5] in one process), or "
+                + "use 4 workers", e.getMessage());
     }
 
     static List<String> withoutTimes(List<StepMetrics> steps) {
