@@ -8,6 +8,7 @@ public class CollectiveTimeoutException extends CollectiveException {
 
     private static final long serialVersionUID = 1L;
 
+    private final String operation;
     private final List<String> missing;
 
     /**
@@ -21,6 +22,7 @@ public class CollectiveTimeoutException extends CollectiveException {
         super("rank " + rank + " waited " + timeout.toMillis() + " ms in " + operation
                 + " but these ranks never arrived: " + String.join(", ", missing)
                 + "; a worker died or is stuck (check its log), or raise the collective timeout");
+        this.operation = operation;
         this.missing = List.copyOf(missing);
     }
 
@@ -32,7 +34,13 @@ public class CollectiveTimeoutException extends CollectiveException {
      */
     public CollectiveTimeoutException(String message, List<String> missing) {
         super(message);
+        this.operation = "";
         this.missing = List.copyOf(missing);
+    }
+
+    /** What was waited for ({@code ""} when relayed from another rank). */
+    public String operation() {
+        return operation;
     }
 
     /** The ranks that did not arrive. */

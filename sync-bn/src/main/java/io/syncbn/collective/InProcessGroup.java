@@ -7,7 +7,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -39,7 +43,7 @@ public final class InProcessGroup {
     private final boolean[] closed;
     private final boolean[] taken;
     private final Map<String, InProcessGroup> subgroups = new HashMap<>();
-    private String failure;
+    private CollectiveException failure;
 
     private InProcessGroup(int worldSize, Duration timeout) {
         this.worldSize = worldSize;
@@ -107,6 +111,58 @@ public final class InProcessGroup {
         return all;
     }
 
+    /**
+     * Runs {@code work} once per rank, each on its own thread with its own collective (closed when
+     * the work returns), and returns the results in rank order.
+     *
+     * <p>If any rank throws, this throws too: the first failure that is not a {@link
+     * CollectiveException} (the cause; the others usually just saw that rank fail), else the first
+     * failure, in rank order.
+     */
+    public static <T> List<T> runEach(int worldSize, Duration timeout, Function<Collective, T> work) {
+        InProcessGroup group = create(worldSize, timeout);
+        ExecutorService pool = Executors.newFixedThreadPool(worldSize, r -> {
+            Thread t = new Thread(r, "in-process-rank");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<T>> futures = new ArrayList<>();
+            for (int r = 0; r < worldSize; r++) {
+                Collective member = group.member(r);
+                futures.add(pool.submit(() -> {
+                    try (member) {
+                        return work.apply(member);
+                    }
+                }));
+            }
+            List<T> results = new ArrayList<>();
+            RuntimeException cause = null;
+            RuntimeException first = null;
+            for (Future<T> f : futures) {
+                try {
+                    results.add(f.get());
+                } catch (ExecutionException e) {
+                    RuntimeException failure = e.getCause() instanceof RuntimeException re ? re
+                            : new CollectiveException("a rank failed: " + e.getCause(), e.getCause());
+                    first = first == null ? failure : first;
+                    if (cause == null && !(failure instanceof CollectiveException)) {
+                        cause = failure;
+                    }
+                }
+            }
+            if (first != null) {
+                throw cause != null ? cause : first;
+            }
+            return results;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CollectiveException("interrupted while waiting for " + worldSize + " ranks", e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     /** Combines the contributions of one round, indexed by rank, into the result. */
     private interface Folder {
         Object fold(Object[] contributions);
@@ -152,7 +208,7 @@ public final class InProcessGroup {
             }
             while (round.result == null) {
                 if (failure != null) {
-                    throw new CollectiveException(failure);
+                    throw relayed(rank);
                 }
                 String left = departed(round);
                 if (left != null) {
@@ -169,7 +225,7 @@ public final class InProcessGroup {
                     }
                     CollectiveTimeoutException e = new CollectiveTimeoutException(
                             "in-process " + operation + " #" + seq, rank, missing, timeout);
-                    failure = e.getMessage();
+                    failure = e;
                     changed.signalAll();
                     throw e;
                 }
@@ -189,9 +245,17 @@ public final class InProcessGroup {
         }
     }
 
+    /** The group's failure as seen by {@code rank}: a timeout stays a timeout, naming the same ranks. */
+    private CollectiveException relayed(int rank) {
+        if (failure instanceof CollectiveTimeoutException t) {
+            return new CollectiveTimeoutException(t.operation(), rank, t.missing(), timeout);
+        }
+        return new CollectiveException(failure.getMessage(), failure);
+    }
+
     private void checkUsable(int rank, String operation, long seq) {
         if (failure != null) {
-            throw new CollectiveException(failure);
+            throw relayed(rank);
         }
         if (closed[rank]) {
             throw new IllegalStateException("rank " + rank + " called " + operation + " #" + seq
@@ -218,9 +282,9 @@ public final class InProcessGroup {
     }
 
     private void fail(String message) {
-        failure = message;
+        failure = new CollectiveException(message);
         changed.signalAll();
-        throw new CollectiveException(message);
+        throw failure;
     }
 
     private InProcessGroup subgroup(long splitSeq, int groupSize, int groupIndex) {
@@ -262,7 +326,7 @@ public final class InProcessGroup {
         @Override
         public void allReduce(double[] data, ReduceOp op) {
             Objects.requireNonNull(op, "op");
-            double[] result = (double[]) run(rank, seq++, "allReduce", data.clone(), data.length + 1,
+            double[] result = (double[]) run(rank, seq++, "allReduce", data.clone(), data.length,
                     contributions -> {
                         double[] acc = ((double[]) contributions[0]).clone();
                         for (int r = 1; r < contributions.length; r++) {
@@ -275,7 +339,7 @@ public final class InProcessGroup {
 
         @Override
         public void allReduceSum(float[] data) {
-            float[] result = (float[]) run(rank, seq++, "allReduceSum(float)", data.clone(), data.length + 1,
+            float[] result = (float[]) run(rank, seq++, "allReduceSum(float)", data.clone(), data.length,
                     contributions -> {
                         float[] acc = ((float[]) contributions[0]).clone();
                         for (int r = 1; r < contributions.length; r++) {
@@ -291,7 +355,7 @@ public final class InProcessGroup {
 
         @Override
         public void barrier() {
-            run(rank, seq++, "barrier", Boolean.TRUE, 1, contributions -> Boolean.TRUE);
+            run(rank, seq++, "barrier", Boolean.TRUE, 0, contributions -> Boolean.TRUE);
         }
 
         @Override

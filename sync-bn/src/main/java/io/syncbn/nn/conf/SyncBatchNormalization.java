@@ -246,9 +246,10 @@ public class SyncBatchNormalization extends FeedForwardLayer {
                 cnn2DFormat = cnn.getFormat();
                 break;
             case CNN3D:
-                InputType.InputTypeConvolutional3D cnn3d = (InputType.InputTypeConvolutional3D) inputType;
-                nIn = cnn3d.getChannels();
-                cnn3DFormat = cnn3d.getDataFormat();
+                // The 3-D layout is not taken from the input type: DL4J 1.0.0-M2 reports NDHWC for the
+                // output of a Convolution3D in Truncate mode whatever its data format. It comes from
+                // the builder's dataFormat(Convolution3D.DataFormat) (default NCDHW).
+                nIn = ((InputType.InputTypeConvolutional3D) inputType).getChannels();
                 break;
             case CNNFlat:
                 nIn = ((InputType.InputTypeConvolutionalFlat) inputType).getDepth();

@@ -4,7 +4,6 @@ import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 
 /**
  * Bulk copies between an ND4J array's native memory and a Java {@code double[]}, a block at a time,
@@ -19,9 +18,10 @@ public abstract sealed class TensorIO permits TensorIO.Floats, TensorIO.Doubles 
      */
     public static TensorIO of(INDArray array) {
         if (!isStreamable(array)) {
-            throw new IllegalArgumentException("array must be row-major with default strides, but has order "
-                    + array.ordering() + " and strides " + java.util.Arrays.toString(array.stride())
-                    + "; dup('c') it first");
+            throw new IllegalArgumentException("array must be row-major and contiguous, float or double, but has "
+                    + "shape " + java.util.Arrays.toString(array.shape()) + ", strides "
+                    + java.util.Arrays.toString(array.stride()) + " and type " + array.dataType()
+                    + "; dup('c') or cast it first");
         }
         if (array.dataType() == DataType.FLOAT) {
             return new Floats(array.isEmpty() ? FloatBuffer.allocate(0) : array.data().asNioFloat().slice());
@@ -37,8 +37,23 @@ public abstract sealed class TensorIO permits TensorIO.Floats, TensorIO.Doubles 
         if (array.isEmpty()) {
             return true;
         }
-        return array.ordering() == 'c' && Shape.hasDefaultStridesForShape(array)
+        return isRowMajorContiguous(array.shape(), array.stride())
                 && (array.dataType() == DataType.FLOAT || array.dataType() == DataType.DOUBLE);
+    }
+
+    /**
+     * Whether elements lie in row-major order without gaps. Strides of size-1 dimensions never matter
+     * (ND4J gives them arbitrary values), so they are not compared.
+     */
+    static boolean isRowMajorContiguous(long[] shape, long[] stride) {
+        long expected = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (shape[d] != 1 && stride[d] != expected) {
+                return false;
+            }
+            expected *= shape[d];
+        }
+        return true;
     }
 
     /** Copies {@code length} values starting at element {@code position} into {@code dst[0..length)}. */

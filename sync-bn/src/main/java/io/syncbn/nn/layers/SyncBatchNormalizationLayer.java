@@ -110,16 +110,10 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
         long globalCount;
         boolean batchStats = training && !conf.isUseGlobalStats();
         if (batchStats) {
-            double[] packed = BatchNormKernels.moments(layout, TensorIO.of(x)).pack();
-            collective.allReduce(packed, ChannelMoments.MERGE);
-            ChannelMoments global = ChannelMoments.unpack(packed, layout.channels());
-            requireEnoughValues(global.count(), x);
-            lastBatchMoments = global;
+            ChannelMoments global = synchronize(BatchNormKernels.moments(layout, TensorIO.of(x)), x.shape());
             mean = global.mean();
-            double[] variance = global.biasedVariance();
-            invStd = inverseStd(variance, conf.getEps());
+            invStd = inverseStd(global.biasedVariance(), conf.getEps());
             globalCount = global.count();
-            updateRunningStatistics(global);
         } else {
             mean = vector(SyncBatchNormParamInitializer.GLOBAL_MEAN);
             invStd = inverseStd(vector(SyncBatchNormParamInitializer.GLOBAL_VAR), conf.getEps());
@@ -137,17 +131,68 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
         return out;
     }
 
+    /**
+     * Takes part in a training step without examples, for a worker whose shard of the global batch is
+     * empty: makes the same collective calls as a training forward pass (contributing no values),
+     * and updates the running statistics from the global batch exactly as the other replicas do.
+     * Follow it with {@link #backpropWithoutExamples()}. Does nothing when the layer trains with
+     * running statistics (it would not communicate either).
+     */
+    public void forwardWithoutExamples() {
+        SyncBatchNormalization conf = layerConf();
+        if (conf.isUseGlobalStats()) {
+            forward = null;
+            return;
+        }
+        int channels = (int) conf.getNOut();
+        ChannelMoments global = synchronize(ChannelMoments.empty(channels), new long[] {0, channels});
+        forward = new ForwardState(new long[] {0, channels}, global.mean(),
+                inverseStd(global.biasedVariance(), conf.getEps()), global.count(), true);
+    }
+
+    /**
+     * The backward half of {@link #forwardWithoutExamples()}: contributes zero sums to the backward
+     * all-reduce and leaves zero gradients for gamma and beta.
+     */
+    public void backpropWithoutExamples() {
+        SyncBatchNormalization conf = layerConf();
+        for (INDArray view : gradientViews.values()) {
+            view.assign(0);
+        }
+        if (conf.isUseGlobalStats()) {
+            return;
+        }
+        if (forward == null || forward.shape()[0] != 0) {
+            throw new IllegalStateException(where() + ": backpropWithoutExamples needs forwardWithoutExamples first");
+        }
+        collective.allReduceSum(new double[2 * (int) conf.getNOut()]);
+    }
+
+    /**
+     * Merges this worker's moments with every other worker's (one collective call), checks the
+     * global count, and updates the running statistics.
+     */
+    private ChannelMoments synchronize(ChannelMoments local, long[] shape) {
+        double[] packed = local.pack();
+        collective.allReduce(packed, ChannelMoments.MERGE);
+        ChannelMoments global = ChannelMoments.unpack(packed, local.channels());
+        requireEnoughValues(global.count(), shape);
+        lastBatchMoments = global;
+        updateRunningStatistics(global);
+        return global;
+    }
+
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
         if (forward == null) {
-            throw new IllegalStateException(layerId() + ": backpropGradient needs a training-mode forward pass "
+            throw new IllegalStateException(where() + ": backpropGradient needs a training-mode forward pass "
                     + "(activate(true, ...)) on the same input first");
         }
         INDArray x = streamable(input);
         INDArray dy = streamable(epsilon);
         if (!Arrays.equals(dy.shape(), forward.shape()) || !Arrays.equals(x.shape(), forward.shape())) {
-            throw new IllegalArgumentException(layerId() + ": the gradient must have the shape of the forward input "
+            throw new IllegalArgumentException(where() + ": the gradient must have the shape of the forward input "
                     + Arrays.toString(forward.shape()) + ", but got " + Arrays.toString(dy.shape())
                     + " (input now " + Arrays.toString(x.shape()) + ")");
         }
@@ -213,7 +258,7 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
 
     @Override
     public void fit(INDArray input, LayerWorkspaceMgr workspaceMgr) {
-        throw new UnsupportedOperationException(layerId() + ": batch normalization has no layer-wise training; "
+        throw new UnsupportedOperationException(where() + ": batch normalization has no layer-wise training; "
                 + "train the network that contains it");
     }
 
@@ -227,7 +272,7 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
         long channels = x.size(axis);
         long expected = layerConf().getNOut();
         if (channels != expected) {
-            throw new IllegalArgumentException(layerId() + ": the input has " + channels + " channels on axis " + axis
+            throw new IllegalArgumentException(where() + ": the input has " + channels + " channels on axis " + axis
                     + " (shape " + Arrays.toString(x.shape()) + "), but the layer's parameters are for " + expected
                     + " channels; check the data format (" + layerConf().getCnn2DFormat() + "/"
                     + layerConf().getCnn3DFormat() + ") or nIn/nOut");
@@ -235,11 +280,11 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
         return ChannelLayout.of(x.shape(), axis);
     }
 
-    private void requireEnoughValues(long globalCount, INDArray x) {
+    private void requireEnoughValues(long globalCount, long[] shape) {
         if (globalCount < 2) {
-            throw new IllegalArgumentException(layerId() + ": batch statistics need at least 2 values per channel "
+            throw new IllegalArgumentException(where() + ": batch statistics need at least 2 values per channel "
                     + "across all workers, but the global batch of " + collective.worldSize() + " worker(s) has "
-                    + globalCount + " (this worker's input shape " + Arrays.toString(x.shape()) + "); use a global "
+                    + globalCount + " (this worker's input shape " + Arrays.toString(shape) + "); use a global "
                     + "batch of at least 2 examples, or useGlobalStats(true) to normalize with running statistics");
         }
     }
@@ -262,22 +307,22 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
 
     private double[] gamma(int channels) {
         SyncBatchNormalization conf = layerConf();
-        if (conf.hasGammaParam()) {
-            return vector(SyncBatchNormParamInitializer.GAMMA);
-        }
-        double[] fixed = new double[channels];
-        Arrays.fill(fixed, conf.fixedGamma());
-        return fixed;
+        return perChannel(conf.hasGammaParam(), SyncBatchNormParamInitializer.GAMMA, conf.fixedGamma(), channels);
     }
 
     private double[] beta(int channels) {
         SyncBatchNormalization conf = layerConf();
-        if (conf.hasBetaParam()) {
-            return vector(SyncBatchNormParamInitializer.BETA);
+        return perChannel(conf.hasBetaParam(), SyncBatchNormParamInitializer.BETA, conf.fixedBeta(), channels);
+    }
+
+    /** The parameter {@code key} if the layer has it, else {@code fixed} for every channel. */
+    private double[] perChannel(boolean isParam, String key, double fixed, int channels) {
+        if (isParam) {
+            return vector(key);
         }
-        double[] fixed = new double[channels];
-        Arrays.fill(fixed, conf.fixedBeta());
-        return fixed;
+        double[] values = new double[channels];
+        Arrays.fill(values, fixed);
+        return values;
     }
 
     private double[] vector(String key) {
@@ -287,6 +332,13 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
     private void store(String key, double[] values) {
         INDArray param = getParam(key);
         param.assign(Nd4j.createFromArray(values).reshape(param.shape()).castTo(param.dataType()));
+    }
+
+    /** Names this layer in messages: its name when it has one, and its index. */
+    private String where() {
+        String name = layerConf().getLayerName();
+        return "SyncBatchNormalization layer " + (name == null || name.isEmpty() ? "" : "\"" + name + "\" ")
+                + "(index " + getIndex() + ")";
     }
 
     private static double[] inverseStd(double[] variance, double eps) {

@@ -10,6 +10,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkEnv;
 
 /**
  * The rendezvous inside a Spark barrier stage, whose tasks Spark starts together: each task listens on
@@ -27,9 +28,12 @@ public final class BarrierRendezvous {
     private BarrierRendezvous() {
     }
 
-    /** Joins the job from the current barrier task, listening on the executor's own address. */
+    /**
+     * Joins the job from the current barrier task, listening on the address its executor advertises to
+     * Spark (the block manager's host), so peers on other hosts can reach it.
+     */
     public static TcpCollective join(BarrierTaskContext context, TcpConfig config) {
-        String host = hostOf(context.getTaskInfos()[context.partitionId()].address());
+        String host = SparkEnv.get().blockManager().blockManagerId().host();
         try {
             return join(context, config, InetAddress.getByName(host));
         } catch (IOException e) {
@@ -51,14 +55,5 @@ public final class BarrierRendezvous {
         }
         List<String> all = Arrays.asList(context.allGather(own));
         return TcpCollective.connect(config, rank, HostPort.parseAll(all), server);
-    }
-
-    /** The host part of a task's address, which Spark gives as {@code host} or {@code host:port}. */
-    static String hostOf(String address) {
-        if (address.startsWith("[")) {
-            return address.substring(1, address.indexOf(']'));
-        }
-        int colon = address.indexOf(':');
-        return colon >= 0 && colon == address.lastIndexOf(':') ? address.substring(0, colon) : address;
     }
 }

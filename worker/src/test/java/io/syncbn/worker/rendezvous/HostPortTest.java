@@ -29,12 +29,4 @@ class HostPortTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HostPort.parse(text));
         assertEquals("address must be host:port with a port in [1, 65535], but got \"" + text + "\"", e.getMessage());
     }
-
-    @Test
-    void aSparkTaskAddressLosesItsPort() {
-        assertEquals("executor-7", BarrierRendezvous.hostOf("executor-7"));
-        assertEquals("10.0.0.5", BarrierRendezvous.hostOf("10.0.0.5:36789"));
-        assertEquals("fe80::1", BarrierRendezvous.hostOf("[fe80::1]:36789"));
-        assertEquals("fe80::1", BarrierRendezvous.hostOf("fe80::1"));
-    }
 }

@@ -1,0 +1,73 @@
+package io.syncbn.driver.cli;
+
+import io.syncbn.convert.BatchNormConversion;
+import io.syncbn.driver.run.AtomicFiles;
+import io.syncbn.driver.run.ModelFiles;
+import io.syncbn.nn.conf.SyncBatchNormalization;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code syncbn export MODEL OUT}: writes a copy of a model whose synchronized batch-normalization
+ * layers are DL4J's own {@code BatchNormalization} ({@link BatchNormConversion#toDl4j}), so plain DL4J
+ * loads and runs it without this project's jar.
+ */
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = {"Writes a copy of a model that plain DL4J loads.", "",
+            "Its synchronized batch-normalization layers become DL4J's own BatchNormalization, so "
+                + "MultiLayerNetwork.load reads it without the syncbn jar; parameters, running statistics and "
+                + "updater state are kept.", ""})
+final class ExportCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A model zip, e.g. a run's model.zip.")
+    private Path model;
+
+    @Parameters(index = "1", paramLabel = "OUT", description = "The zip to write; must not exist.")
+    private Path target;
+
+    private final PrintStream out;
+
+    ExportCommand(PrintStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        if (Files.exists(target)) {
+            throw new IllegalArgumentException("OUT " + target + " exists; give a new file name, or delete it first");
+        }
+        Model network = ModelFiles.load(model, true);
+        Model exported;
+        long converted;
+        if (network instanceof MultiLayerNetwork net) {
+            converted = net.getLayerWiseConfigurations().getConfs().stream()
+                    .filter(c -> c.getLayer() instanceof SyncBatchNormalization).count();
+            exported = BatchNormConversion.toDl4j(net);
+        } else {
+            ComputationGraph graph = (ComputationGraph) network;
+            converted = graph.getConfiguration().getVertices().values().stream()
+                    .filter(v -> v instanceof org.deeplearning4j.nn.conf.graph.LayerVertex lv
+                            && lv.getLayerConf().getLayer() instanceof SyncBatchNormalization)
+                    .count();
+            exported = BatchNormConversion.toDl4j(graph);
+        }
+        Path parent = target.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        AtomicFiles.write(target, tmp -> ModelSerializer.writeModel(exported, tmp.toFile(), true));
+        out.println("exported " + model + " to " + target + ": " + converted + " synchronized batch-normalization "
+                + "layer(s) now DL4J's BatchNormalization; load it with MultiLayerNetwork.load (or "
+                + "ComputationGraph.load) and no syncbn jar");
+        return 0;
+    }
+}

@@ -1,0 +1,289 @@
+package io.syncbn.driver.config;
+
+import io.syncbn.driver.data.DataException;
+import io.syncbn.driver.data.DataSpec;
+import io.syncbn.driver.models.Models;
+import io.syncbn.worker.replica.BnMode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * The configuration of a training run, validated: every constructor call checks every value, so a
+ * configuration built in code, read from a file or assembled from command-line flags obeys the same
+ * rules. It round-trips through {@link Properties} with the keys of {@link #KEYS}, which are also the
+ * command-line flags ({@code --workers}, {@code --per-worker-batch}, ...).
+ *
+ * <p>The defaults are the file {@code conf/train.properties}, bundled into the jar at build time
+ * ({@link #defaults()}).
+ *
+ * @param workers N, Spark barrier tasks training replicas in lockstep, at least 1
+ * @param perWorkerBatch b, examples per worker per step (global batch N·b), at least 1
+ * @param epochs passes over the training set, at least 1
+ * @param learningRate Adam step size, finite and greater than 0
+ * @param bn synchronized (global-batch) or per-worker batch-normalization statistics
+ * @param model a registered architecture ({@link Models#names()})
+ * @param data a data spec ({@link DataSpec}); it is parsed here, opened when the run starts
+ * @param master a Spark master URL, or empty: the master {@code spark-submit} gave, else {@code local[workers]}
+ * @param seed seed of the weight initialization and of the per-epoch shuffles
+ * @param dtype {@link DataType#FLOAT} or {@link DataType#DOUBLE}, the network's type
+ * @param out run directory, or empty: a new directory {@code runs/<date>-<time>}
+ * @param checkpointEvery write a checkpoint every this many steps (0: at epoch ends only), at least 0
+ */
+public record TrainConfig(int workers, int perWorkerBatch, int epochs, double learningRate, BnMode bn, String model,
+        String data, String master, long seed, DataType dtype, String out, int checkpointEvery) {
+
+    /** Key of {@link #workers}. */
+    public static final String WORKERS = "workers";
+    /** Key of {@link #perWorkerBatch}. */
+    public static final String PER_WORKER_BATCH = "per-worker-batch";
+    /** Key of {@link #epochs}. */
+    public static final String EPOCHS = "epochs";
+    /** Key of {@link #learningRate}. */
+    public static final String LR = "lr";
+    /** Key of {@link #bn}. */
+    public static final String BN = "bn";
+    /** Key of {@link #model}. */
+    public static final String MODEL = "model";
+    /** Key of {@link #data}. */
+    public static final String DATA = "data";
+    /** Key of {@link #master}. */
+    public static final String MASTER = "master";
+    /** Key of {@link #seed}. */
+    public static final String SEED = "seed";
+    /** Key of {@link #dtype}. */
+    public static final String DTYPE = "dtype";
+    /** Key of {@link #out}. */
+    public static final String OUT = "out";
+    /** Key of {@link #checkpointEvery}. */
+    public static final String CHECKPOINT_EVERY = "checkpoint-every";
+
+    /** Every key, in the order of the components and of written files. */
+    public static final List<String> KEYS = List.of(WORKERS, PER_WORKER_BATCH, EPOCHS, LR, BN, MODEL, DATA, MASTER,
+            SEED, DTYPE, OUT, CHECKPOINT_EVERY);
+
+    /** Where the build puts the copy of {@code conf/train.properties}. */
+    static final String DEFAULTS_RESOURCE = "/io/syncbn/driver/config/train.properties";
+
+    private static final List<String> BN_VALUES = List.of("sync", "local");
+    private static final List<String> DTYPE_VALUES = List.of("float", "double");
+    private static final Pattern LOCAL_MASTER = Pattern.compile("local(?:\\[(\\d+|\\*)(?:,\\s*\\d+)?\\])?");
+    private static final Pattern CLUSTER_MASTER = Pattern.compile("(?:spark|k8s|mesos)://\\S+|yarn|local-cluster\\[.+\\]");
+    private static final String MASTER_RULE = "empty (spark-submit's master, else local[workers]) or a Spark master "
+            + "URL (local[N], local[*], spark://HOST:PORT, yarn, k8s://https://HOST:PORT)";
+
+    /** Validates every component; see the component descriptions for the rules. */
+    public TrainConfig {
+        atLeast(WORKERS, workers, 1);
+        atLeast(PER_WORKER_BATCH, perWorkerBatch, 1);
+        atLeast(EPOCHS, epochs, 1);
+        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+            throw new ConfigException(LR, "lr must be a finite number > 0, but got " + learningRate);
+        }
+        required(BN, bn);
+        required(MODEL, model);
+        if (!Models.names().contains(model)) {
+            throw new ConfigException(MODEL, "model must be one of " + String.join(", ", Models.names())
+                    + ", but got \"" + model + "\"");
+        }
+        required(DATA, data);
+        try {
+            DataSpec.parse(data);
+        } catch (DataException e) {
+            throw new ConfigException(DATA, "data must be a data spec KIND[:LOCATION][?KEY=VALUE&...], but " + e.getMessage());
+        }
+        master = required(MASTER, master).strip();
+        checkMaster(master, workers);
+        required(DTYPE, dtype);
+        if (dtype != DataType.FLOAT && dtype != DataType.DOUBLE) {
+            throw new ConfigException(DTYPE, "dtype must be one of " + String.join(", ", DTYPE_VALUES) + ", but got "
+                    + dtype);
+        }
+        out = required(OUT, out).strip();
+        atLeast(CHECKPOINT_EVERY, checkpointEvery, 0);
+    }
+
+    /**
+     * The defaults: {@code conf/train.properties} as bundled into the jar.
+     *
+     * @throws IllegalStateException if the jar was built without it
+     */
+    public static TrainConfig defaults() {
+        try (InputStream in = TrainConfig.class.getResourceAsStream(DEFAULTS_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("the defaults " + DEFAULTS_RESOURCE + " (a copy of conf/train.properties) "
+                        + "are not on the classpath; rebuild the driver module");
+            }
+            Properties p = new Properties();
+            p.load(in);
+            return fromProperties(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the defaults " + DEFAULTS_RESOURCE, e);
+        }
+    }
+
+    /**
+     * Reads a complete configuration: every key of {@link #KEYS}, no other.
+     *
+     * @throws ConfigException naming the missing or unknown key, or the key whose value breaks its rule
+     */
+    public static TrainConfig fromProperties(Properties p) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String name : p.stringPropertyNames()) {
+            values.put(name, p.getProperty(name));
+        }
+        return fromMap(values);
+    }
+
+    /**
+     * Reads a complete configuration from key-value text.
+     *
+     * @throws ConfigException naming the missing or unknown key, or the key whose value breaks its rule
+     */
+    public static TrainConfig fromMap(Map<String, String> values) {
+        for (String key : values.keySet()) {
+            requireKnown(key);
+        }
+        for (String key : KEYS) {
+            if (!values.containsKey(key)) {
+                throw new ConfigException(key, "missing key \"" + key + "\"; a complete configuration has every key: "
+                        + String.join(", ", KEYS));
+            }
+        }
+        return new TrainConfig(
+                parseInt(WORKERS, values.get(WORKERS), 1),
+                parseInt(PER_WORKER_BATCH, values.get(PER_WORKER_BATCH), 1),
+                parseInt(EPOCHS, values.get(EPOCHS), 1),
+                parseDouble(LR, values.get(LR)),
+                BnMode.valueOf(choice(BN, values.get(BN), BN_VALUES).toUpperCase(Locale.ROOT)),
+                values.get(MODEL).strip(),
+                values.get(DATA).strip(),
+                values.get(MASTER),
+                parseLong(SEED, values.get(SEED)),
+                "double".equals(choice(DTYPE, values.get(DTYPE), DTYPE_VALUES)) ? DataType.DOUBLE : DataType.FLOAT,
+                values.get(OUT),
+                parseInt(CHECKPOINT_EVERY, values.get(CHECKPOINT_EVERY), 0));
+    }
+
+    /**
+     * Refuses a key that is not a configuration key.
+     *
+     * @throws ConfigException naming the key and the allowed ones
+     */
+    public static void requireKnown(String key) {
+        if (!KEYS.contains(key)) {
+            throw new ConfigException(key, "unknown key \"" + key + "\"; allowed keys: " + String.join(", ", KEYS));
+        }
+    }
+
+    /** This configuration as text values, one per key, in {@link #KEYS} order. */
+    public Map<String, String> toMap() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(WORKERS, Integer.toString(workers));
+        m.put(PER_WORKER_BATCH, Integer.toString(perWorkerBatch));
+        m.put(EPOCHS, Integer.toString(epochs));
+        m.put(LR, Double.toString(learningRate));
+        m.put(BN, bn.name().toLowerCase(Locale.ROOT));
+        m.put(MODEL, model);
+        m.put(DATA, data);
+        m.put(MASTER, master);
+        m.put(SEED, Long.toString(seed));
+        m.put(DTYPE, dtype == DataType.DOUBLE ? "double" : "float");
+        m.put(OUT, out);
+        m.put(CHECKPOINT_EVERY, Integer.toString(checkpointEvery));
+        return m;
+    }
+
+    /** This configuration as {@link Properties}; {@link #fromProperties} reads it back to an equal record. */
+    public Properties toProperties() {
+        Properties p = new Properties();
+        p.putAll(toMap());
+        return p;
+    }
+
+    /** Examples per step over all workers, N·b. */
+    public int globalBatch() {
+        return workers * perWorkerBatch;
+    }
+
+    /** This configuration with another run directory. */
+    public TrainConfig withOut(String newOut) {
+        return new TrainConfig(workers, perWorkerBatch, epochs, learningRate, bn, model, data, master, seed, dtype,
+                newOut, checkpointEvery);
+    }
+
+    private static void checkMaster(String master, int workers) {
+        if (master.isEmpty()) {
+            return;
+        }
+        Matcher local = LOCAL_MASTER.matcher(master);
+        if (local.matches()) {
+            String threads = local.group(1);
+            int slots = threads == null ? 1 : "*".equals(threads) ? Integer.MAX_VALUE : parseInt(MASTER, threads, 1);
+            if (slots < workers) {
+                throw new ConfigException(MASTER, "master " + master + " runs at most " + slots + " tasks at once, but "
+                        + "training needs all " + workers + " workers at once; use local[" + workers + "] or at most "
+                        + slots + " workers");
+            }
+            return;
+        }
+        if (!CLUSTER_MASTER.matcher(master).matches()) {
+            throw new ConfigException(MASTER, "master must be " + MASTER_RULE + ", but got \"" + master + "\"");
+        }
+    }
+
+    private static void atLeast(String key, int value, int min) {
+        if (value < min) {
+            throw new ConfigException(key, key + " must be an integer >= " + min + ", but got " + value);
+        }
+    }
+
+    private static <T> T required(String key, T value) {
+        if (value == null) {
+            throw new ConfigException(key, key + " must be given, but is missing");
+        }
+        return value;
+    }
+
+    private static int parseInt(String key, String text, int min) {
+        try {
+            return Integer.parseInt(Objects.requireNonNull(text).strip());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key, key + " must be an integer >= " + min + ", but got \"" + text + "\"");
+        }
+    }
+
+    private static long parseLong(String key, String text) {
+        try {
+            return Long.parseLong(Objects.requireNonNull(text).strip());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key, key + " must be an integer, but got \"" + text + "\"");
+        }
+    }
+
+    private static double parseDouble(String key, String text) {
+        try {
+            return Double.parseDouble(Objects.requireNonNull(text).strip());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key, key + " must be a finite number > 0, but got \"" + text + "\"");
+        }
+    }
+
+    private static String choice(String key, String text, List<String> allowed) {
+        String value = Objects.requireNonNull(text).strip();
+        if (!allowed.contains(value)) {
+            throw new ConfigException(key, key + " must be one of " + String.join(", ", allowed) + ", but got \""
+                    + text + "\"");
+        }
+        return value;
+    }
+}

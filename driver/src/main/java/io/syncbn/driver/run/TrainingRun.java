@@ -1,0 +1,253 @@
+package io.syncbn.driver.run;
+
+import io.syncbn.driver.config.TrainConfig;
+import io.syncbn.driver.data.Batches;
+import io.syncbn.driver.data.DataSource;
+import io.syncbn.driver.data.DataSources;
+import io.syncbn.driver.models.ModelSpec;
+import io.syncbn.driver.models.Models;
+import io.syncbn.driver.progress.TrainingProgress;
+import io.syncbn.driver.spark.SlotCheck;
+import io.syncbn.driver.spark.SyncTrainingMaster;
+import io.syncbn.worker.replica.StepMetrics;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+/**
+ * One training run, from a configuration to a finished run directory ({@link RunDirectory}).
+ *
+ * <p>Order of work: check the run directory (new, or unfinished when resuming); open the data and
+ * build the network, so that bad input is refused before anything is written; start Spark; then per
+ * epoch, shuffle and split the examples ({@link SyncTrainingMaster#prepare}), train its steps in
+ * ranges of {@code checkpoint-every} steps (one barrier stage each, {@link
+ * SyncTrainingMaster#trainSteps}) with a checkpoint after each range, evaluate on the held-out set and
+ * checkpoint again; finally write the model, the chart and, last, the summary. A resumed run restores
+ * the network from the checkpoint, cuts the metrics back to it and continues at its epoch and step;
+ * because every step range of an epoch trains exactly as one stage would, it ends with the parameters
+ * an uninterrupted run would have.
+ */
+public final class TrainingRun {
+
+    /** Examples per element of the training RDD; the trainer regroups them per worker and step. */
+    static final int RDD_CHUNK = 256;
+
+    private final TrainConfig config;
+    private final RunDirectory dir;
+    private final boolean resume;
+    private final PrintStream out;
+    private final TrainingProgress progress;
+
+    private MultiLayerNetwork net;
+    private Checkpoint saved = Checkpoint.START;
+    private MetricsLog metrics;
+    private long sessionStart;
+    private double earlierSeconds;
+
+    /**
+     * @param config the validated configuration; its {@code out} is ignored in favour of {@code dir}
+     * @param dir the run directory
+     * @param resume continue the unfinished run in {@code dir} instead of starting one
+     * @param out where epoch results and the final accuracy are printed
+     * @param progress the live progress display
+     */
+    public TrainingRun(TrainConfig config, RunDirectory dir, boolean resume, PrintStream out,
+            TrainingProgress progress) {
+        this.config = config;
+        this.dir = dir;
+        this.resume = resume;
+        this.out = out;
+        this.progress = progress;
+    }
+
+    /**
+     * Trains to the end and writes the finished run directory.
+     *
+     * @return the summary, also written to {@code summary.json}
+     * @throws io.syncbn.driver.data.DataException for unusable data, before anything is written
+     * @throws RunRefusedException if the directory cannot be used as asked, before anything is written
+     * @throws IllegalArgumentException if the model cannot take the data, before anything is written
+     * @throws TrainingFailedException if training fails after the run directory was created
+     */
+    public RunSummary run() throws IOException {
+        if (resume) {
+            dir.requireResumable();
+        } else {
+            dir.requireNew();
+        }
+        DataSource data = DataSources.open(config.data());
+        data.requireAtLeast(config.globalBatch());
+        MultiLayerConfiguration conf = Models.list(config.model(), spec(config, data));
+        Path checkpoint = dir.file(RunDirectory.CHECKPOINT);
+        if (resume && Files.exists(checkpoint)) {
+            Checkpoints.Restored restored = Checkpoints.read(checkpoint);
+            net = restored.network();
+            saved = restored.state();
+            out.printf(Locale.ROOT, "resuming %s at epoch %d/%d, step %d%n", dir, saved.epoch() + 1, config.epochs(),
+                    saved.step());
+        } else {
+            net = new MultiLayerNetwork(conf);
+            net.init();
+        }
+        try (JavaSparkContext sc = SparkContexts.start(config)) {
+            awaitSlots(sc);
+            sessionStart = System.nanoTime();
+            earlierSeconds = saved.runSeconds();
+            SyncTrainingMaster master = new SyncTrainingMaster.Builder(config.workers(), config.perWorkerBatch())
+                    .bnMode(config.bn()).seed(config.seed()).build();
+            JavaRDD<MultiDataSet> examples = sc.parallelize(Batches.split(data.train(), RDD_CHUNK).stream()
+                    .map(DataSet::toMultiDataSet).toList(), config.workers());
+            out.printf(Locale.ROOT, "training %s on %s (%d examples, %d held out): %d workers x %d examples per step, "
+                    + "%s BN, %d epoch(s), Spark master %s%n", config.model(), data.name(), data.trainCount(),
+                    data.testCount(), config.workers(), config.perWorkerBatch(), config.bn().name().toLowerCase(Locale.ROOT),
+                    config.epochs(), sc.master());
+            try {
+                for (int epoch = saved.epoch(); epoch < config.epochs(); epoch++) {
+                    trainEpoch(sc, master, examples, data, epoch);
+                }
+                return finish(data, sc.master());
+            } catch (IOException | RuntimeException e) {
+                if (metrics == null) {
+                    throw e;
+                }
+                throw failed(e);
+            } finally {
+                if (metrics != null) {
+                    metrics.close();
+                }
+            }
+        }
+    }
+
+    private void awaitSlots(JavaSparkContext sc) {
+        try {
+            SlotCheck.requireSlots(sc.sc(), config.workers());
+        } catch (SlotCheck.NotEnoughSlotsException e) {
+            throw new RunRefusedException(e.getMessage().replace(Math.max(1, SlotCheck.available(sc.sc())) + " workers",
+                    "--workers " + Math.max(1, SlotCheck.available(sc.sc()))));
+        }
+    }
+
+    /** The network spec: the architecture's defaults, the data's shape and classes, the run's settings. */
+    static ModelSpec spec(TrainConfig config, DataSource data) {
+        return Models.get(config.model()).defaultSpec().withInputShape(data.featureShape())
+                .withClasses(data.classes()).withSeed(config.seed()).withDataType(config.dtype())
+                .withLearningRate(config.learningRate());
+    }
+
+    private void trainEpoch(JavaSparkContext sc, SyncTrainingMaster master, JavaRDD<MultiDataSet> examples,
+            DataSource data, int epoch) throws IOException {
+        try (SyncTrainingMaster.PreparedEpoch prepared = master.prepare(examples, epoch)) {
+            openRun();
+            int steps = prepared.split().steps();
+            boolean resumed = epoch == saved.epoch() && saved.step() > 0;
+            int from = resumed ? saved.step() : 0;
+            double seconds = resumed ? saved.epochSeconds() : 0;
+            EpochTotals totals = resumed ? totalsSoFar(epoch) : new EpochTotals();
+            progress.startEpoch(epoch + 1, config.epochs(), steps, from);
+            while (from < steps) {
+                int to = config.checkpointEvery() > 0 ? Math.min(steps, from + config.checkpointEvery()) : steps;
+                long start = System.nanoTime();
+                List<StepMetrics> trained = master.trainSteps(sc, net, prepared, from, to, progress::step);
+                seconds += (System.nanoTime() - start) / 1e9;
+                for (int i = 0; i < trained.size(); i++) {
+                    StepRecord record = StepRecord.of(epoch + 1, from + i + 1, steps, trained.get(i));
+                    metrics.append(record);
+                    totals.add(record);
+                }
+                from = to;
+                if (to < steps) {
+                    checkpoint(new Checkpoint(epoch, to, 0, seconds, 0));
+                }
+            }
+            progress.endEpoch();
+            net.incrementEpochCount();
+            TestResult test = TestEvaluation.evaluate(net, data.test());
+            EpochRecord record = new EpochRecord(epoch + 1, steps, totals.examples(), totals.loss(), totals.accuracy(),
+                    test.loss(), test.accuracy(), test.examples(), seconds);
+            metrics.append(record);
+            out.printf(Locale.ROOT, "epoch %d/%d: train loss %.4f acc %.4f | test loss %.4f acc %.4f (%d examples) | "
+                    + "%.1f examples/s, %.0f s%n", record.epoch(), config.epochs(), record.trainLoss(),
+                    record.trainAccuracy(), record.testLoss(), record.testAccuracy(), record.testExamples(),
+                    record.examplesPerSecond(), record.trainSeconds());
+            checkpoint(new Checkpoint(epoch + 1, 0, 0, 0, 0));
+        }
+    }
+
+    /** Creates the directory of a new run, or cuts a resumed run's metrics back to its checkpoint. */
+    private void openRun() throws IOException {
+        if (metrics != null) {
+            return;
+        }
+        if (!resume) {
+            dir.create(config.withOut(dir.path().toString()));
+        }
+        metrics = MetricsLog.open(dir.file(RunDirectory.METRICS), saved.metricsBytes());
+    }
+
+    /** The totals of the steps of {@code epoch} that the metrics already hold (a resumed epoch). */
+    private EpochTotals totalsSoFar(int epoch) throws IOException {
+        EpochTotals totals = new EpochTotals();
+        for (StepRecord s : MetricsLog.read(dir.file(RunDirectory.METRICS)).steps()) {
+            if (s.epoch() == epoch + 1) {
+                totals.add(s);
+            }
+        }
+        if (totals.steps() != saved.step()) {
+            throw new IOException(dir.file(RunDirectory.METRICS) + " holds " + totals.steps() + " steps of epoch "
+                    + (epoch + 1) + ", but the checkpoint is at step " + saved.step());
+        }
+        return totals;
+    }
+
+    /** Writes a checkpoint at {@code at}'s epoch and step, with the metrics length and run time filled in. */
+    private void checkpoint(Checkpoint at) throws IOException {
+        metrics.sync();
+        Checkpoint state = new Checkpoint(at.epoch(), at.step(), metrics.size(), at.epochSeconds(), runSeconds());
+        Checkpoints.write(dir.file(RunDirectory.CHECKPOINT), net, state);
+        saved = state;
+    }
+
+    private double runSeconds() {
+        return earlierSeconds + (System.nanoTime() - sessionStart) / 1e9;
+    }
+
+    private RunSummary finish(DataSource data, String sparkMaster) throws IOException {
+        openRun();
+        metrics.sync();
+        MetricsLog.Contents contents = MetricsLog.read(dir.file(RunDirectory.METRICS));
+        if (contents.epochs().size() != config.epochs()) {
+            throw new IOException(dir.file(RunDirectory.METRICS) + " holds " + contents.epochs().size()
+                    + " epoch records, but the run trained " + config.epochs());
+        }
+        AtomicFiles.write(dir.file(RunDirectory.MODEL), tmp -> ModelSerializer.writeModel(net, tmp.toFile(), true));
+        RunChart.write(contents, dir.file(RunDirectory.CHART));
+        RunSummary summary = new RunSummary(config.withOut(dir.path().toString()), sparkMaster, data, net.numParams(),
+                contents.epochs(), runSeconds());
+        summary.write(dir.file(RunDirectory.SUMMARY));
+        Files.deleteIfExists(dir.file(RunDirectory.CHECKPOINT));
+        EpochRecord last = summary.last();
+        out.printf(Locale.ROOT, "test accuracy %.4f (loss %.4f) on %d held-out examples after %d epoch(s); run "
+                + "directory %s%n", last.testAccuracy(), last.testLoss(), last.testExamples(), config.epochs(), dir);
+        return summary;
+    }
+
+    private TrainingFailedException failed(Exception e) {
+        String where = !Files.exists(dir.file(RunDirectory.CHECKPOINT))
+                ? "no checkpoint was written yet, so --resume starts it again from the beginning"
+                : saved.step() == 0 ? "its last checkpoint is at the end of epoch " + saved.epoch()
+                : "its last checkpoint is at epoch " + (saved.epoch() + 1) + ", step " + saved.step();
+        return new TrainingFailedException("training failed: " + e.getMessage() + "\nthe run directory " + dir
+                + " is unfinished; " + where + "; continue with: syncbn train --out " + dir + " --resume", e);
+    }
+}

@@ -1,0 +1,434 @@
+package io.syncbn.driver.spark;
+
+import io.syncbn.worker.epoch.BarrierEpochTask;
+import io.syncbn.worker.epoch.CollectiveConnector;
+import io.syncbn.worker.epoch.EpochLoop;
+import io.syncbn.worker.epoch.EpochResult;
+import io.syncbn.worker.epoch.EpochSpec;
+import io.syncbn.worker.replica.BnMode;
+import io.syncbn.worker.replica.StepMetrics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.rdd.RDD;
+import org.deeplearning4j.core.loader.DataSetLoader;
+import org.deeplearning4j.core.loader.MultiDataSetLoader;
+import org.deeplearning4j.core.storage.StatsStorageRouter;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.deeplearning4j.spark.api.TrainingHook;
+import org.deeplearning4j.spark.api.TrainingMaster;
+import org.deeplearning4j.spark.api.TrainingWorker;
+import org.deeplearning4j.spark.api.stats.SparkTrainingStats;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.dataformat.yaml.YAMLFactory;
+import scala.reflect.ClassTag$;
+
+/**
+ * Synchronous data-parallel training with synchronized batch normalization, as a DL4J {@link
+ * TrainingMaster}: {@code new SparkDl4jMultiLayer(sc, net, tm).fit(rdd)} and {@code
+ * SparkComputationGraph} train with it as they do with {@code ParameterAveragingTrainingMaster}.
+ *
+ * <p>Each {@code fit} is one epoch and one Spark barrier stage of {@code workers} tasks. The driver
+ * reshuffles the examples with the seed and the epoch number and splits them into balanced
+ * partitions; every task restores the network from a broadcast snapshot, joins the other tasks
+ * directly ({@link CollectiveConnector}, one Spark {@code allGather} for the whole stage), and takes
+ * the epoch's global steps: per step, {@code perWorkerBatch} examples per worker, statistics of the
+ * global batch in every batch-normalization layer, one all-reduce of the raw gradients, and the same
+ * updater step on every replica. Rank 0 returns the trained network; nothing is collected per step.
+ * The result equals single-process training on the concatenated per-step batches.
+ */
+public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResult, TrainingWorker<SyncTrainingResult>> {
+
+    /** Default seed of the per-epoch shuffles. */
+    public static final long DEFAULT_SEED = 12345L;
+
+    private final Settings settings;
+    private final Function<Settings, CollectiveConnector> connectors;
+    private final List<TrainingListener> listeners = new ArrayList<>();
+    private final List<java.util.function.Consumer<StepMetrics>> stepListeners = new ArrayList<>();
+    private List<StepMetrics> lastEpoch = List.of();
+    private boolean collectStats;
+
+    /**
+     * The master's settings, validated.
+     *
+     * @param workers N, the number of barrier tasks (replicas)
+     * @param batchSizePerWorker b, examples per worker per step
+     * @param bnMode synchronized or per-worker statistics
+     * @param collectiveTimeout deadline of every collective operation
+     * @param consistencyCheckInterval compare replica checksums every this many steps (0: end of epoch only)
+     * @param seed shuffling seed
+     */
+    public record Settings(int workers, int batchSizePerWorker, BnMode bnMode, Duration collectiveTimeout,
+            int consistencyCheckInterval, long seed) implements java.io.Serializable {
+
+        /** Validates every setting. */
+        public Settings {
+            if (workers < 1) {
+                throw new IllegalArgumentException("workers must be at least 1, but got " + workers);
+            }
+            if (batchSizePerWorker < 1) {
+                throw new IllegalArgumentException("batchSizePerWorker must be at least 1, but got " + batchSizePerWorker);
+            }
+            Objects.requireNonNull(bnMode, "bnMode");
+            Objects.requireNonNull(collectiveTimeout, "collectiveTimeout");
+            if (collectiveTimeout.isNegative() || collectiveTimeout.isZero()) {
+                throw new IllegalArgumentException("collectiveTimeout must be positive, but got " + collectiveTimeout);
+            }
+            if (consistencyCheckInterval < 0) {
+                throw new IllegalArgumentException("consistencyCheckInterval must be at least 0 (0 = end of epoch only), "
+                        + "but got " + consistencyCheckInterval);
+            }
+        }
+    }
+
+    private SyncTrainingMaster(Settings settings, Function<Settings, CollectiveConnector> connectors) {
+        this.settings = settings;
+        this.connectors = connectors;
+    }
+
+    /** The settings. */
+    public Settings settings() {
+        return settings;
+    }
+
+    /** Per-step metrics (global loss, accuracy, examples, time) of the last epoch trained. */
+    public List<StepMetrics> lastEpochMetrics() {
+        return lastEpoch;
+    }
+
+    /** Calls {@code listener} on the driver with each step's metrics after every epoch. */
+    public void addStepListener(java.util.function.Consumer<StepMetrics> listener) {
+        stepListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    @Override
+    public void executeTraining(SparkDl4jMultiLayer network, JavaRDD<DataSet> trainingData) {
+        train(network.getSparkContext(), network.getNetwork(), trainingData.map(DataSet::toMultiDataSet));
+    }
+
+    @Override
+    public void executeTraining(SparkComputationGraph graph, JavaRDD<DataSet> trainingData) {
+        train(graph.getSparkContext(), graph.getNetwork(), trainingData.map(DataSet::toMultiDataSet));
+    }
+
+    @Override
+    public void executeTrainingMDS(SparkComputationGraph graph, JavaRDD<MultiDataSet> trainingData) {
+        train(graph.getSparkContext(), graph.getNetwork(), trainingData);
+    }
+
+    /** One epoch of training of {@code network} (updated in place) on {@code data}. */
+    void train(JavaSparkContext sc, Model network, JavaRDD<MultiDataSet> data) {
+        int epoch = network instanceof ComputationGraph g ? g.getEpochCount() : ((MultiLayerNetwork) network).getEpochCount();
+        try (PreparedEpoch prepared = prepare(data, epoch)) {
+            lastEpoch = trainSteps(sc, network, prepared, 0, prepared.split().steps(), null);
+        }
+        report(network, epoch);
+    }
+
+    /**
+     * An epoch's examples, shuffled with the seed and the epoch number and split into one cached
+     * partition per worker; close it to release the cache.
+     *
+     * @param split the plan: how many steps the epoch has and what each worker trains on
+     */
+    public record PreparedEpoch(JavaRDD<MultiDataSet> examples, io.syncbn.worker.split.EpochSplit split)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            examples.unpersist(false);
+        }
+    }
+
+    /** Shuffles and splits {@code data} for epoch {@code epoch}; the partitions are cached until closed. */
+    public PreparedEpoch prepare(JavaRDD<MultiDataSet> data, int epoch) {
+        SlotCheck.requireSlots(data.context(), settings.workers());
+        EpochPartitioner.Partitioned parts = EpochPartitioner.partition(data, settings.workers(),
+                settings.batchSizePerWorker(), settings.seed(), epoch);
+        JavaRDD<MultiDataSet> cached = parts.examples().persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+        return new PreparedEpoch(cached, parts.split());
+    }
+
+    /**
+     * Trains steps {@code [fromStep, toStep)} of a prepared epoch in one barrier stage, updating
+     * {@code network} in place; a run that checkpoints calls this once per checkpoint interval, and a
+     * resumed run starts at the step it stopped at.
+     *
+     * @param live called on the driver with each step's metrics while the stage runs (rank 0 reports
+     *     them over a socket), or {@code null}
+     * @return the metrics of the steps trained
+     */
+    public List<StepMetrics> trainSteps(JavaSparkContext sc, Model network, PreparedEpoch epoch, int fromStep,
+            int toStep, java.util.function.Consumer<StepMetrics> live) {
+        SlotCheck.requireSlots(sc.sc(), settings.workers());
+        boolean graph = network instanceof ComputationGraph;
+        EpochSpec spec = new EpochSpec(epoch.split(), settings.bnMode(), settings.consistencyCheckInterval(), graph,
+                fromStep, toStep);
+        Broadcast<byte[]> snapshot = sc.broadcast(EpochLoop.snapshot(network));
+        ProgressServer progress = live == null ? null : openProgress(sc, live);
+        try {
+            BarrierEpochTask task = new BarrierEpochTask(snapshot, spec, connectors.apply(settings),
+                    progress == null ? null : progress.sink());
+            RDD<EpochResult> results = epoch.examples().rdd().barrier()
+                    .mapPartitions(task, false, ClassTag$.MODULE$.apply(EpochResult.class));
+            List<EpochResult> collected = new ArrayList<>(results.toJavaRDD().collect());
+            collected.sort(Comparator.comparingInt(EpochResult::rank));
+            long expected = 0;
+            for (int k = 0; k < settings.workers(); k++) {
+                expected += spec.examplesOf(k, fromStep, toStep);
+            }
+            EpochResult first = checkComplete(collected, expected);
+            copyInto(EpochLoop.restore(first.model(), graph), network);
+            return List.copyOf(first.steps());
+        } finally {
+            if (progress != null) {
+                progress.close();
+            }
+            snapshot.destroy();
+        }
+    }
+
+    private static ProgressServer openProgress(JavaSparkContext sc, java.util.function.Consumer<StepMetrics> live) {
+        String host = sc.getConf().get("spark.driver.host", "127.0.0.1");
+        try {
+            return new ProgressServer(host, live);
+        } catch (java.io.IOException e) {
+            org.slf4j.LoggerFactory.getLogger(SyncTrainingMaster.class)
+                    .warn("no live progress: cannot listen on the driver's address {}: {}", host, e.toString());
+            return null;
+        }
+    }
+
+    private EpochResult checkComplete(List<EpochResult> results, long examples) {
+        if (results.size() != settings.workers()) {
+            throw new IllegalStateException("expected one result from each of " + settings.workers() + " workers, got "
+                    + results.size());
+        }
+        long trained = results.stream().mapToLong(EpochResult::examples).sum();
+        if (trained != examples) {
+            throw new IllegalStateException("the workers trained on " + trained + " examples but the steps hold "
+                    + examples);
+        }
+        return results.get(0);
+    }
+
+    /** Copies parameters (including running statistics), updater state and counters. */
+    private static void copyInto(Model trained, Model target) {
+        target.params().assign(trained.params());
+        if (target instanceof MultiLayerNetwork t) {
+            MultiLayerNetwork s = (MultiLayerNetwork) trained;
+            t.getUpdater().getStateViewArray().assign(s.getUpdater().getStateViewArray());
+            t.getLayerWiseConfigurations().setIterationCount(s.getIterationCount());
+        } else {
+            ComputationGraph t = (ComputationGraph) target;
+            ComputationGraph s = (ComputationGraph) trained;
+            t.getUpdater().getStateViewArray().assign(s.getUpdater().getStateViewArray());
+            t.getConfiguration().setIterationCount(s.getIterationCount());
+        }
+    }
+
+    private void report(Model network, int epoch) {
+        for (StepMetrics m : lastEpoch) {
+            for (java.util.function.Consumer<StepMetrics> l : stepListeners) {
+                l.accept(m);
+            }
+            if (!listeners.isEmpty()) {
+                if (network instanceof MultiLayerNetwork mln) {
+                    mln.setScore(m.loss());
+                } else {
+                    ((ComputationGraph) network).setScore(m.loss());
+                }
+                for (TrainingListener l : listeners) {
+                    l.iterationDone(network, (int) m.iteration(), epoch);
+                }
+            }
+        }
+    }
+
+    @Override
+    public TrainingWorker<SyncTrainingResult> getWorkerInstance(SparkDl4jMultiLayer network) {
+        throw workerProtocol();
+    }
+
+    @Override
+    public TrainingWorker<SyncTrainingResult> getWorkerInstance(SparkComputationGraph graph) {
+        throw workerProtocol();
+    }
+
+    private static UnsupportedOperationException workerProtocol() {
+        return new UnsupportedOperationException("SyncTrainingMaster runs whole epochs in Spark barrier tasks; DL4J's "
+                + "per-minibatch TrainingWorker protocol does not apply to it");
+    }
+
+    @Override
+    public void executeTrainingPaths(SparkDl4jMultiLayer network, SparkComputationGraph graph, JavaRDD<String> paths,
+            DataSetLoader dsLoader, MultiDataSetLoader mdsLoader) {
+        throw new UnsupportedOperationException("SyncTrainingMaster trains from RDDs of DataSet or MultiDataSet; load "
+                + "the files into an RDD first (e.g. paths.map(loader::load)) and call fit(rdd)");
+    }
+
+    @Override
+    public void addHook(TrainingHook hook) {
+        throw new UnsupportedOperationException("training hooks run inside DL4J's TrainingWorker, which "
+                + "SyncTrainingMaster does not use; use addStepListener for per-step metrics");
+    }
+
+    @Override
+    public void removeHook(TrainingHook hook) {
+        // No hook can have been added.
+    }
+
+    @Override
+    public String toJson() {
+        return write(new ObjectMapper());
+    }
+
+    @Override
+    public String toYaml() {
+        return write(new ObjectMapper(new YAMLFactory()));
+    }
+
+    private String write(ObjectMapper mapper) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", "SyncTrainingMaster");
+        m.put("workers", settings.workers());
+        m.put("batchSizePerWorker", settings.batchSizePerWorker());
+        m.put("bnMode", settings.bnMode().name());
+        m.put("collectiveTimeoutMillis", settings.collectiveTimeout().toMillis());
+        m.put("consistencyCheckInterval", settings.consistencyCheckInterval());
+        m.put("seed", settings.seed());
+        try {
+            return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(m);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void setCollectTrainingStats(boolean collect) {
+        this.collectStats = collect;
+    }
+
+    @Override
+    public boolean getIsCollectTrainingStats() {
+        return collectStats;
+    }
+
+    /** Always {@code null}: per-step metrics are in {@link #lastEpochMetrics()}. */
+    @Override
+    public SparkTrainingStats getTrainingStats() {
+        return null;
+    }
+
+    /** Listeners called on the driver, once per step after each epoch, with the global loss as the score. */
+    @Override
+    public void setListeners(Collection<TrainingListener> trainingListeners) {
+        listeners.clear();
+        listeners.addAll(trainingListeners);
+    }
+
+    @Override
+    public void setListeners(StatsStorageRouter router, Collection<TrainingListener> trainingListeners) {
+        setListeners(trainingListeners);
+    }
+
+    @Override
+    public boolean deleteTempFiles(JavaSparkContext sc) {
+        return true;
+    }
+
+    @Override
+    public boolean deleteTempFiles(SparkContext sc) {
+        return true;
+    }
+
+    @Override
+    public String toString() {
+        return "SyncTrainingMaster" + settings;
+    }
+
+    /** Builds a {@link SyncTrainingMaster} in DL4J's builder style. */
+    public static final class Builder {
+        private int workers;
+        private int batchSizePerWorker;
+        private BnMode bnMode = BnMode.SYNC;
+        private Duration collectiveTimeout = Duration.ofSeconds(120);
+        private int consistencyCheckInterval = 100;
+        private long seed = DEFAULT_SEED;
+        private Function<Settings, CollectiveConnector> connectors = TcpConnectors::forSettings;
+
+        /**
+         * @param workers N, the number of barrier tasks; the cluster must run N tasks at once
+         * @param batchSizePerWorker b, examples per worker per step (global batch N·b)
+         */
+        public Builder(int workers, int batchSizePerWorker) {
+            this.workers = workers;
+            this.batchSizePerWorker = batchSizePerWorker;
+        }
+
+        /** Number of workers. */
+        public Builder workers(int workers) {
+            this.workers = workers;
+            return this;
+        }
+
+        /** Examples per worker per step. */
+        public Builder batchSizePerWorker(int batchSizePerWorker) {
+            this.batchSizePerWorker = batchSizePerWorker;
+            return this;
+        }
+
+        /** {@link BnMode#SYNC} (default) or {@link BnMode#LOCAL}. */
+        public Builder bnMode(BnMode bnMode) {
+            this.bnMode = bnMode;
+            return this;
+        }
+
+        /** Deadline of every collective operation (default 120 s). */
+        public Builder collectiveTimeout(Duration timeout) {
+            this.collectiveTimeout = timeout;
+            return this;
+        }
+
+        /** Replica checksum comparison interval in steps (default 100; 0: end of epoch only). */
+        public Builder consistencyCheckInterval(int steps) {
+            this.consistencyCheckInterval = steps;
+            return this;
+        }
+
+        /** Shuffling seed (default {@link #DEFAULT_SEED}). */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** How tasks join each other; the default is authenticated TCP found through Spark's barrier allGather. */
+        public Builder connectors(Function<Settings, CollectiveConnector> connectors) {
+            this.connectors = Objects.requireNonNull(connectors, "connectors");
+            return this;
+        }
+
+        /** Validates and builds. */
+        public SyncTrainingMaster build() {
+            return new SyncTrainingMaster(new Settings(workers, batchSizePerWorker, bnMode, collectiveTimeout,
+                    consistencyCheckInterval, seed), connectors);
+        }
+    }
+}

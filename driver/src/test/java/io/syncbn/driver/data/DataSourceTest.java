@@ -1,0 +1,46 @@
+package io.syncbn.driver.data;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** The global-batch check and the shape checks of an in-memory source, with their messages. */
+class DataSourceTest {
+
+    @Test
+    void fewerExamplesThanOneGlobalBatchAreRefusedNamingBothNumbers() {
+        DataSource data = DataSources.open("synthetic?train=20&test=4");
+        assertAll(
+                () -> assertDoesNotThrow(() -> data.requireAtLeast(20), "exactly one batch"),
+                () -> assertEquals("synthetic?train=20&test=4: the training set has 20 examples, fewer than one global"
+                        + " batch of 32; use a smaller global batch or more data",
+                        assertThrows(DataException.class, () -> data.requireAtLeast(32)).getMessage()),
+                () -> assertEquals("globalBatch must be >= 1, but got 0",
+                        assertThrows(IllegalArgumentException.class, () -> data.requireAtLeast(0)).getMessage()));
+    }
+
+    @Test
+    void inMemorySourceChecksShapesAgainstFeatureShapeAndClasses() {
+        DataSet ok = new DataSet(Nd4j.zeros(DataType.FLOAT, 4, 1, 2, 2), Nd4j.zeros(DataType.FLOAT, 4, 3));
+        DataSet wrongImage = new DataSet(Nd4j.zeros(DataType.FLOAT, 4, 1, 3, 2), Nd4j.zeros(DataType.FLOAT, 4, 3));
+        DataSet wrongLabels = new DataSet(Nd4j.zeros(DataType.FLOAT, 4, 1, 2, 2), Nd4j.zeros(DataType.FLOAT, 4, 5));
+        List<Integer> shape = List.of(1, 2, 2);
+        assertAll(
+                () -> assertEquals(4, new InMemoryDataSource("t", ok, ok, shape, 3).testCount()),
+                () -> assertEquals("t: test features must have shape [N, 1, 2, 2], but got [4, 1, 3, 2]",
+                        assertThrows(DataException.class,
+                                () -> new InMemoryDataSource("t", ok, wrongImage, shape, 3)).getMessage()),
+                () -> assertEquals("t: training labels must have shape [4, 3] (one-hot, one row per example), but got"
+                        + " [4, 5]", assertThrows(DataException.class,
+                                () -> new InMemoryDataSource("t", wrongLabels, ok, shape, 3)).getMessage()),
+                () -> assertEquals("t: classes must be >= 2, but got 1", assertThrows(DataException.class,
+                        () -> new InMemoryDataSource("t", ok, ok, shape, 1)).getMessage()));
+    }
+}

@@ -1,0 +1,251 @@
+package io.syncbn.driver.spark;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.syncbn.nn.conf.SyncBatchNormalization;
+import io.syncbn.worker.replica.BnMode;
+import io.syncbn.worker.replica.StepMetrics;
+import io.syncbn.worker.split.EpochSplit;
+import io.syncbn.worker.split.IndexPermutation;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * Training on a real Spark {@code local[4]} context, with Kryo and {@code registrationRequired}: the
+ * trained network equals single-process DL4J training on the same per-step global batches (the
+ * concatenation of the workers' shards in rank order, as the epoch plan defines them), for list
+ * networks and graphs, with uneven and empty shards; and a stage the cluster cannot schedule is
+ * refused at once.
+ */
+@Tag("integration")
+class SyncTrainingMasterIT {
+
+    private static final double TOLERANCE = 1e-8;
+    private static JavaSparkContext sc;
+
+    @BeforeAll
+    static void startSpark() {
+        SparkConf conf = new SparkConf().setMaster("local[4]").setAppName("SyncTrainingMasterIT")
+                .set("spark.ui.enabled", "false")
+                .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
+                .set("spark.kryo.registrator", SyncKryoRegistrator.class.getName())
+                .set("spark.kryo.registrationRequired", "true");
+        sc = new JavaSparkContext(conf);
+    }
+
+    @AfterAll
+    static void stopSpark() {
+        if (sc != null) {
+            sc.stop();
+        }
+    }
+
+    @Test
+    void listNetworkMatchesSingleProcessTraining() {
+        int workers = 3;
+        int b = 2;
+        List<DataSet> data = data(31, 11);
+        MultiLayerNetwork net = (MultiLayerNetwork) build(false, new Adam(0.02));
+        MultiLayerNetwork reference = net.clone();
+        SyncTrainingMaster tm = new SyncTrainingMaster.Builder(workers, b).seed(99).consistencyCheckInterval(2).build();
+        new SparkDl4jMultiLayer(sc, net, tm).fit(rdd(data));
+
+        for (DataSet step : referenceBatches(data, workers, b, 99, 0)) {
+            reference.fit(step);
+        }
+        List<StepMetrics> steps = tm.lastEpochMetrics();
+        assertAll(
+                () -> assertClose(reference.params(), net.params(), "parameters incl. running statistics"),
+                () -> assertClose(reference.getUpdater().getStateViewArray(), net.getUpdater().getStateViewArray(),
+                        "Adam state"),
+                () -> assertEquals(reference.getIterationCount(), net.getIterationCount(), "iterations"),
+                () -> assertEquals(1, net.getEpochCount(), "epoch count after one fit"),
+                () -> assertEquals(6, steps.size(), "ceil(ceil(31/3)/2) steps"),
+                () -> assertEquals(31, steps.stream().mapToLong(StepMetrics::examples).sum(), "every example once"));
+    }
+
+    @Test
+    void graphMatchesSingleProcessTrainingOverTwoEpochs() {
+        int workers = 4;
+        int b = 3;
+        List<DataSet> data = data(26, 5);
+        ComputationGraph graph = (ComputationGraph) build(true, new Nesterovs(0.05, 0.9));
+        ComputationGraph reference = graph.clone();
+        SyncTrainingMaster tm = new SyncTrainingMaster.Builder(workers, b).seed(5).build();
+        SparkComputationGraph spark = new SparkComputationGraph(sc, graph, tm);
+        for (int epoch = 0; epoch < 2; epoch++) {
+            spark.fit(rdd(data));
+            for (DataSet step : referenceBatches(data, workers, b, 5, epoch)) {
+                reference.fit(step);
+            }
+            reference.incrementEpochCount();
+        }
+        assertAll(
+                () -> assertClose(reference.params(), graph.params(), "parameters after two epochs"),
+                () -> assertClose(reference.getUpdater().getStateViewArray(), graph.getUpdater().getStateViewArray(),
+                        "momentum state"));
+    }
+
+    @Test
+    void anEpochInTwoStagesEqualsOneStageAndReportsLive() {
+        List<DataSet> data = data(20, 8);
+        MultiLayerNetwork whole = (MultiLayerNetwork) build(false, new Adam(0.02));
+        MultiLayerNetwork chunked = whole.clone();
+        SyncTrainingMaster tm = new SyncTrainingMaster.Builder(2, 3).seed(4).build();
+        new SparkDl4jMultiLayer(sc, whole, tm).fit(rdd(data));
+        List<StepMetrics> live = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<StepMetrics> returned = new ArrayList<>();
+        try (SyncTrainingMaster.PreparedEpoch epoch = tm.prepare(rdd(data).map(DataSet::toMultiDataSet), 0)) {
+            int steps = epoch.split().steps();
+            returned.addAll(tm.trainSteps(sc, chunked, epoch, 0, 2, live::add));
+            returned.addAll(tm.trainSteps(sc, chunked, epoch, 2, steps, live::add));
+        }
+        assertAll(
+                () -> assertEquals(4, returned.size(), "ceil(10/3) steps"),
+                () -> assertEquals(whole.params(), chunked.params(), "bit-identical to the one-stage epoch"),
+                () -> assertEquals(withoutTimes(returned), withoutTimes(live), "every step reported live, in order"));
+    }
+
+    @Test
+    void localModeTrains() {
+        MultiLayerNetwork net = (MultiLayerNetwork) build(false, new Adam(0.02));
+        INDArray before = net.params().dup();
+        SyncTrainingMaster tm = new SyncTrainingMaster.Builder(2, 4).bnMode(BnMode.LOCAL).build();
+        new SparkDl4jMultiLayer(sc, net, tm).fit(rdd(data(16, 3)));
+        assertAll(
+                () -> assertEquals(2, tm.lastEpochMetrics().size()),
+                () -> assertTrue(!before.equals(net.params()), "parameters changed"));
+    }
+
+    @Test
+    void moreWorkersThanSlotsIsRefusedAtOnce() {
+        MultiLayerNetwork net = (MultiLayerNetwork) build(false, new Adam(0.02));
+        SyncTrainingMaster tm = new SyncTrainingMaster.Builder(5, 2).build();
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new SparkDl4jMultiLayer(sc, net, tm).fit(rdd(data(10, 1))));
+        assertEquals("training needs all 5 workers running at once, but the cluster offers 4 task slots (master "
+                + "local[4], spark.task.cpus 1); give the job at least 5 executor cores (e.g. spark-submit "
+                + "--total-executor-cores 5, or --num-executors x --executor-cores >= 5; local[5] in one process), or "
+                + "use 4 workers", e.getMessage());
+    }
+
+    static List<String> withoutTimes(List<StepMetrics> steps) {
+        return steps.stream().map(m -> m.iteration() + " " + m.examples() + " " + m.loss() + " " + m.correct()).toList();
+    }
+
+    /** The per-step global batches of an epoch: worker shards in rank order, as {@link EpochSplit} defines them. */
+    static List<DataSet> referenceBatches(List<DataSet> data, int workers, int b, long seed, int epoch) {
+        List<DataSet> examples = new ArrayList<>();
+        for (DataSet d : data) {
+            examples.addAll(d.asList());
+        }
+        EpochSplit split = new EpochSplit(examples.size(), workers, b, seed, epoch);
+        IndexPermutation perm = split.permutation();
+        DataSet[][] byWorker = new DataSet[workers][(int) split.examplesOf(0)];
+        for (int g = 0; g < examples.size(); g++) {
+            long r = perm.apply(g);
+            byWorker[split.workerOf(r)][(int) split.positionOf(r)] = examples.get(g);
+        }
+        List<DataSet> steps = new ArrayList<>();
+        for (int s = 0; s < split.steps(); s++) {
+            List<DataSet> batch = new ArrayList<>();
+            for (int k = 0; k < workers; k++) {
+                for (int i = 0; i < split.shardSize(k, s); i++) {
+                    batch.add(byWorker[k][s * b + i]);
+                }
+            }
+            steps.add(DataSet.merge(batch));
+        }
+        return steps;
+    }
+
+    /** {@code n} examples in DataSets of mixed sizes (1 to 4). */
+    static List<DataSet> data(int n, long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        List<DataSet> out = new ArrayList<>();
+        int made = 0;
+        int size = 1;
+        while (made < n) {
+            int m = Math.min(size, n - made);
+            INDArray x = Nd4j.rand(DataType.DOUBLE, m, 1, 5, 5).muli(2);
+            INDArray y = Nd4j.zeros(DataType.DOUBLE, m, 3);
+            for (int i = 0; i < m; i++) {
+                y.putScalar(i, (int) ((made + i + seed) % 3), 1.0);
+            }
+            out.add(new DataSet(x, y));
+            made += m;
+            size = size % 4 + 1;
+        }
+        return out;
+    }
+
+    static JavaRDD<DataSet> rdd(List<DataSet> data) {
+        return sc.parallelize(data, 3);
+    }
+
+    static Model build(boolean graph, org.nd4j.linalg.learning.config.IUpdater updater) {
+        NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.DOUBLE)
+                .updater(updater);
+        ConvolutionLayer conv = new ConvolutionLayer.Builder(3, 3).nOut(4).padding(1, 1).hasBias(false)
+                .activation(Activation.IDENTITY).build();
+        SyncBatchNormalization bn = new SyncBatchNormalization.Builder().build();
+        OutputLayer out = new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                .activation(Activation.SOFTMAX).build();
+        InputType in = InputType.convolutional(5, 5, 1, CNN2DFormat.NCHW);
+        if (!graph) {
+            MultiLayerNetwork net = new MultiLayerNetwork(base.list().layer(conv).layer(bn)
+                    .layer(new ActivationLayer(Activation.RELU)).layer(new GlobalPoolingLayer(PoolingType.AVG))
+                    .layer(out).setInputType(in).build());
+            net.init();
+            return net;
+        }
+        ComputationGraph g = new ComputationGraph(base.graphBuilder().addInputs("in").addLayer("conv", conv, "in")
+                .addLayer("bn", bn, "conv").addLayer("relu", new ActivationLayer(Activation.RELU), "bn")
+                .addLayer("pool", new GlobalPoolingLayer(PoolingType.AVG), "relu").addLayer("out", out, "pool")
+                .setOutputs("out").setInputTypes(in).build());
+        g.init();
+        return g;
+    }
+
+    static void assertClose(INDArray expected, INDArray actual, String what) {
+        double[] e = expected.toDoubleVector();
+        double[] a = actual.toDoubleVector();
+        assertEquals(e.length, a.length, what + ": length");
+        double worst = 0;
+        for (int i = 0; i < e.length; i++) {
+            worst = Math.max(worst, Math.abs(e[i] - a[i]) / (1 + Math.abs(e[i])));
+        }
+        assertTrue(worst <= TOLERANCE, what + ": relative error " + worst + " > " + TOLERANCE);
+    }
+}

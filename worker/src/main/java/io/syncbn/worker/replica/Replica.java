@@ -1,0 +1,233 @@
+package io.syncbn.worker.replica;
+
+import io.syncbn.collective.Collective;
+import io.syncbn.collective.ReduceOp;
+import io.syncbn.nn.SyncBatchNorm;
+import io.syncbn.nn.layers.SyncBatchNormalizationLayer;
+import io.syncbn.nn.params.SyncBatchNormParamInitializer;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.zip.CRC32;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+/**
+ * One worker's copy of the network in synchronous data-parallel training.
+ *
+ * <p>Lifecycle: build every replica from identical parameters and updater state; then every rank
+ * calls {@link #step} once per global step (with its shard, possibly empty), in the same order; call
+ * {@link #checkConsistency} whenever desired (every rank at the same step).
+ *
+ * <p>A step computes what one machine would compute on the concatenation of all shards: each worker
+ * runs forward and backward on its shard (batch-normalization statistics synchronized through the
+ * collective in {@link BnMode#SYNC}), the raw gradients — DL4J's sums over examples, before the
+ * updater — are summed across workers in one all-reduce that also carries the loss, accuracy and
+ * example counts, and every replica then runs the same DL4J updater step with the global batch size.
+ * Since all-reduce results are bit-identical on every rank, replicas stay bit-identical.
+ */
+public final class Replica {
+
+    /** Values appended to the gradient in the all-reduce: data-loss sum, examples, correct predictions. */
+    private static final int METRICS = 3;
+
+    private final NetworkAdapter network;
+    private final Collective collective;
+    private final BnMode mode;
+    private final List<SyncBatchNormalizationLayer> bnLayers;
+    private final OutputProbe probe;
+    private Gradient viewsGradient;
+
+    private Replica(NetworkAdapter network, Collective collective, BnMode mode) {
+        this.network = network;
+        network.initGradientViews();
+        this.collective = Objects.requireNonNull(collective, "collective");
+        this.mode = Objects.requireNonNull(mode, "mode");
+        this.bnLayers = network.syncBnLayers();
+        this.probe = new OutputProbe(network);
+        Model model = network.model();
+        model.addListeners(probe);
+        if (mode == BnMode.SYNC) {
+            SyncBatchNorm.attach(model, collective);
+        } else {
+            SyncBatchNorm.detach(model);
+        }
+    }
+
+    /**
+     * A replica of {@code network} (a {@code MultiLayerNetwork} or {@code ComputationGraph}, already
+     * initialized) that synchronizes through {@code collective}.
+     */
+    public static Replica of(Model network, Collective collective, BnMode mode) {
+        return new Replica(NetworkAdapter.of(network), collective, mode);
+    }
+
+    /** The network this replica trains. */
+    public Model network() {
+        return network.model();
+    }
+
+    /** One global step with this worker's shard of the global batch ({@code null} or empty when it has none). */
+    public StepMetrics step(DataSet shard) {
+        return step(shard == null ? null : shard.toMultiDataSet());
+    }
+
+    /** One global step with this worker's shard, for graphs with several inputs or outputs. */
+    public StepMetrics step(MultiDataSet shard) {
+        long start = System.nanoTime();
+        long iteration = network.iteration();
+        int examples = shard == null || shard.getFeatures(0) == null ? 0 : (int) shard.getFeatures(0).size(0);
+        double regularization = network.regularizationScore();
+        double dataLossSum = 0;
+        long correct = 0;
+        if (examples > 0) {
+            probe.expect(shard.getLabels(0));
+            double score = network.computeGradientAndScore(shard);
+            dataLossSum = (score - regularization) * examples;
+            correct = Math.max(0, probe.correct());
+        } else {
+            participateWithoutExamples();
+        }
+        INDArray gradient = network.flattenedGradients();
+        double[] reduced = exchange(gradient, dataLossSum, examples, correct);
+        long globalExamples = Math.round(reduced[1]);
+        if (globalExamples <= 0) {
+            throw new IllegalStateException("global step at iteration " + iteration + " has no examples on any of the "
+                    + collective.worldSize() + " workers; every step needs at least one example");
+        }
+        network.update(examples > 0 ? currentGradient() : viewsGradient(), Math.toIntExact(globalExamples));
+        if (mode == BnMode.LOCAL) {
+            averageRunningStatistics(examples, globalExamples);
+        }
+        double loss = reduced[0] / globalExamples + regularization;
+        return new StepMetrics(iteration, globalExamples, loss, Math.round(reduced[2]),
+                (System.nanoTime() - start) / 1e6);
+    }
+
+    /**
+     * Compares a checksum of the parameters (including running statistics) across ranks; throws on
+     * every rank, naming the ranks that differ from rank 0, if any do.
+     *
+     * @param where what to call this point in the message, e.g. "step 300"
+     */
+    public void checkConsistency(String where) {
+        int world = collective.worldSize();
+        double[] sums = new double[2 * world];
+        long crc = checksum(network.params());
+        sums[2 * collective.rank()] = crc >>> 16;
+        sums[2 * collective.rank() + 1] = crc & 0xFFFF;
+        collective.allReduceSum(sums);
+        long reference = ((long) sums[0] << 16) | (long) sums[1];
+        StringBuilder differing = new StringBuilder();
+        for (int r = 1; r < world; r++) {
+            long other = ((long) sums[2 * r] << 16) | (long) sums[2 * r + 1];
+            if (other != reference) {
+                differing.append(differing.length() == 0 ? "" : ", ").append("rank ").append(r)
+                        .append(String.format(" (%08x)", other));
+            }
+        }
+        if (differing.length() > 0) {
+            throw new ReplicaDivergenceException("replicas diverged at " + where + ": parameter checksum of rank 0 is "
+                    + String.format("%08x", reference) + " but " + differing + " differ; every replica must apply "
+                    + "identical updates — check for non-deterministic layers or a worker that skipped a step");
+        }
+    }
+
+    /** CRC32 of the parameter bytes. */
+    static long checksum(INDArray params) {
+        INDArray p = params.isView() ? params.dup() : params;
+        ByteBuffer bytes = p.data().asNio().duplicate();
+        int elementSize = p.dataType().width();
+        bytes.position((int) (p.data().offset() * elementSize));
+        bytes.limit((int) ((p.data().offset() + p.length()) * elementSize));
+        CRC32 crc = new CRC32();
+        crc.update(bytes);
+        return crc.getValue();
+    }
+
+    private void participateWithoutExamples() {
+        if (mode == BnMode.SYNC) {
+            for (SyncBatchNormalizationLayer bn : bnLayers) {
+                bn.forwardWithoutExamples();
+            }
+            for (int i = bnLayers.size() - 1; i >= 0; i--) {
+                bnLayers.get(i).backpropWithoutExamples();
+            }
+        }
+        network.flattenedGradients().assign(0);
+    }
+
+    /**
+     * Sums the gradient (in place) and the metrics across ranks in one all-reduce; returns the summed
+     * metrics {@code [dataLossSum, examples, correct]}.
+     */
+    private double[] exchange(INDArray gradient, double dataLossSum, int examples, long correct) {
+        int n = (int) gradient.length();
+        if (gradient.dataType() == DataType.FLOAT) {
+            float[] buf = new float[n + METRICS];
+            FlatVector.read(gradient, buf, 0);
+            buf[n] = (float) dataLossSum;
+            buf[n + 1] = examples;
+            buf[n + 2] = correct;
+            collective.allReduceSum(buf);
+            FlatVector.write(buf, 0, gradient);
+            return new double[] {buf[n], buf[n + 1], buf[n + 2]};
+        }
+        if (gradient.dataType() == DataType.DOUBLE) {
+            double[] buf = new double[n + METRICS];
+            FlatVector.read(gradient, buf, 0);
+            buf[n] = dataLossSum;
+            buf[n + 1] = examples;
+            buf[n + 2] = correct;
+            collective.allReduce(buf, ReduceOp.SUM);
+            FlatVector.write(buf, 0, gradient);
+            return new double[] {buf[n], buf[n + 1], buf[n + 2]};
+        }
+        throw new IllegalArgumentException("the network's data type must be FLOAT or DOUBLE for training, but is "
+                + gradient.dataType());
+    }
+
+    /** In {@link BnMode#LOCAL}, replaces every replica's running statistics by their example-weighted mean. */
+    private void averageRunningStatistics(int examples, long globalExamples) {
+        List<INDArray> stats = new ArrayList<>();
+        for (SyncBatchNormalizationLayer bn : bnLayers) {
+            stats.add(bn.getParam(SyncBatchNormParamInitializer.GLOBAL_MEAN));
+            stats.add(bn.getParam(SyncBatchNormParamInitializer.GLOBAL_VAR));
+        }
+        int total = stats.stream().mapToInt(a -> (int) a.length()).sum();
+        double[] buf = new double[total];
+        int at = 0;
+        for (INDArray a : stats) {
+            double[] v = a.toDoubleVector();
+            for (double x : v) {
+                buf[at++] = x * examples;
+            }
+        }
+        collective.allReduce(buf, ReduceOp.SUM);
+        at = 0;
+        for (INDArray a : stats) {
+            double[] v = new double[(int) a.length()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = buf[at++] / globalExamples;
+            }
+            a.assign(org.nd4j.linalg.factory.Nd4j.createFromArray(v).reshape(a.shape()).castTo(a.dataType()));
+        }
+    }
+
+    private Gradient currentGradient() {
+        Gradient g = network.model().gradient();
+        return g != null ? g : viewsGradient();
+    }
+
+    private Gradient viewsGradient() {
+        if (viewsGradient == null) {
+            viewsGradient = network.gradientOfViews();
+        }
+        return viewsGradient;
+    }
+}

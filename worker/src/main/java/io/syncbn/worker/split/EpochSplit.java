@@ -1,0 +1,64 @@
+package io.syncbn.worker.split;
+
+import java.io.Serializable;
+
+/**
+ * Where each example of an epoch goes: example {@code g} (its index in the input order) takes rank
+ * {@code r = π(g)} under the epoch's permutation, and goes to worker {@code r mod N} at position
+ * {@code r div N}. Worker {@code k} therefore holds {@code ⌊E/N⌋} or {@code ⌈E/N⌉} examples, and
+ * step {@code s} takes positions {@code [s·b, (s+1)·b)} from every worker; the global batch of a
+ * step is the concatenation of the workers' shards in rank order.
+ *
+ * @param examples E, examples in the epoch
+ * @param workers N
+ * @param perWorkerBatch b
+ * @param seed the job's seed
+ * @param epoch the epoch number (mixed into the permutation so each epoch reshuffles)
+ */
+public record EpochSplit(long examples, int workers, int perWorkerBatch, long seed, int epoch) implements Serializable {
+
+    /** Validates the sizes. */
+    public EpochSplit {
+        if (examples < 1) {
+            throw new IllegalArgumentException("examples must be at least 1, but got " + examples);
+        }
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be at least 1, but got " + workers);
+        }
+        if (perWorkerBatch < 1) {
+            throw new IllegalArgumentException("perWorkerBatch must be at least 1, but got " + perWorkerBatch);
+        }
+    }
+
+    /** The epoch's permutation. */
+    public IndexPermutation permutation() {
+        return new IndexPermutation(examples, IndexPermutation.mix(seed ^ (0x632BE59BD9B4E019L * (epoch + 1))));
+    }
+
+    /** The worker of rank {@code r}. */
+    public int workerOf(long rank) {
+        return (int) (rank % workers);
+    }
+
+    /** Position of rank {@code r} in its worker's sequence. */
+    public long positionOf(long rank) {
+        return rank / workers;
+    }
+
+    /** Examples held by worker {@code k}. */
+    public long examplesOf(int k) {
+        return examples / workers + (k < examples % workers ? 1 : 0);
+    }
+
+    /** Steps every worker runs: enough for the largest worker. */
+    public int steps() {
+        long largest = examplesOf(0);
+        return Math.toIntExact((largest + perWorkerBatch - 1) / perWorkerBatch);
+    }
+
+    /** Examples worker {@code k} contributes to step {@code s} (0 once it has run out). */
+    public int shardSize(int k, int step) {
+        long remaining = examplesOf(k) - (long) step * perWorkerBatch;
+        return (int) Math.max(0, Math.min(perWorkerBatch, remaining));
+    }
+}

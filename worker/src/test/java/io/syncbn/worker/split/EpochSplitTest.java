@@ -1,0 +1,86 @@
+package io.syncbn.worker.split;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.BitSet;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The epoch plan: the permutation is a bijection for any size, depends on seed and epoch, and the
+ * split is balanced, with every worker running the same number of steps. Cases: sizes 1, 2, powers
+ * of two and their neighbours, odd primes, fewer examples than workers.
+ */
+class EpochSplitTest {
+
+    @ParameterizedTest(name = "size {0}")
+    @ValueSource(longs = {1, 2, 3, 4, 5, 15, 16, 17, 63, 64, 65, 997, 1000, 4096, 60000})
+    void permutationIsABijection(long size) {
+        IndexPermutation p = new IndexPermutation(size, 42);
+        BitSet seen = new BitSet((int) size);
+        for (long i = 0; i < size; i++) {
+            long j = p.apply(i);
+            assertTrue(j >= 0 && j < size, "image of " + i + " out of range: " + j);
+            assertTrue(!seen.get((int) j), "image " + j + " repeated");
+            seen.set((int) j);
+        }
+    }
+
+    @Test
+    void epochsReshuffle() {
+        EpochSplit e0 = new EpochSplit(1000, 4, 8, 7, 0);
+        EpochSplit e1 = new EpochSplit(1000, 4, 8, 7, 1);
+        long[] a = new long[20];
+        long[] b = new long[20];
+        for (int i = 0; i < 20; i++) {
+            a[i] = e0.permutation().apply(i);
+            b[i] = e1.permutation().apply(i);
+        }
+        assertAll(
+                () -> assertNotEquals(Arrays.toString(a), Arrays.toString(b), "epoch 1 shuffles differently"),
+                () -> assertEquals(e0.permutation().apply(123), new EpochSplit(1000, 4, 8, 7, 0).permutation().apply(123),
+                        "same seed and epoch, same permutation"));
+    }
+
+    @Test
+    void splitIsBalancedAndStepsCoverEveryExample() {
+        EpochSplit s = new EpochSplit(10, 4, 2, 1, 0);
+        assertAll(
+                () -> assertEquals(3, s.examplesOf(0)),
+                () -> assertEquals(3, s.examplesOf(1)),
+                () -> assertEquals(2, s.examplesOf(2)),
+                () -> assertEquals(2, s.examplesOf(3)),
+                () -> assertEquals(2, s.steps()),
+                () -> assertEquals(1, s.shardSize(0, 1), "worker 0 has one example left for step 1"),
+                () -> assertEquals(0, s.shardSize(3, 1), "worker 3 is empty in step 1"),
+                () -> assertEquals(1, s.workerOf(9)),
+                () -> assertEquals(2, s.positionOf(9)));
+    }
+
+    @Test
+    void fewerExamplesThanWorkers() {
+        EpochSplit s = new EpochSplit(3, 8, 4, 1, 0);
+        assertAll(
+                () -> assertEquals(1, s.steps()),
+                () -> assertEquals(1, s.shardSize(2, 0)),
+                () -> assertEquals(0, s.shardSize(5, 0)));
+    }
+
+    @Test
+    void refusals() {
+        assertAll(
+                () -> assertEquals("examples must be at least 1, but got 0",
+                        assertThrows(IllegalArgumentException.class, () -> new EpochSplit(0, 2, 2, 0, 0)).getMessage()),
+                () -> assertEquals("perWorkerBatch must be at least 1, but got 0",
+                        assertThrows(IllegalArgumentException.class, () -> new EpochSplit(5, 2, 0, 0, 0)).getMessage()),
+                () -> assertEquals("index must be in [0, 5), but got 5",
+                        assertThrows(IllegalArgumentException.class, () -> new IndexPermutation(5, 0).apply(5))
+                                .getMessage()));
+    }
+}
