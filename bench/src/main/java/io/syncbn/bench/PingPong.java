@@ -10,29 +10,36 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
 /**
- * The floor of latency: an 8-byte message bounced between two threads over one loopback TCP
- * connection (blocking sockets, TCP_NODELAY), timed per round trip.
+ * The floor of latency: a message bounced between two threads over one loopback TCP connection
+ * (TCP_NODELAY), timed per round trip. Two ways to wait for the answer: blocked in {@code read} (the
+ * kernel wakes the thread), or polling non-blocking reads and yielding in between, as the transport
+ * does. On a virtual machine the wake-up can cost several times the trip itself, so both are measured.
  */
 final class PingPong {
 
+    /** Size of the plain ping-pong message. */
     static final int MESSAGE_BYTES = 8;
 
     private PingPong() {
     }
 
-    /** Round-trip times in nanoseconds of {@code rounds} bounces after {@code warmup}. */
-    static long[] roundTrips(int warmup, int rounds) throws IOException, InterruptedException {
+    /** Round-trip times in nanoseconds of {@code rounds} bounces of {@code bytes} after {@code warmup}. */
+    static long[] roundTrips(int bytes, boolean poll, int warmup, int rounds) throws IOException, InterruptedException {
         try (ServerSocketChannel server = ServerSocketChannel.open()) {
             server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            Thread echo = new Thread(() -> echo(server, warmup + rounds), "ping-pong-echo");
+            Thread echo = new Thread(() -> echo(server, bytes, poll, warmup + rounds), "ping-pong-echo");
             echo.start();
             long[] times = new long[rounds];
             try (SocketChannel client = SocketChannel.open(server.getLocalAddress())) {
                 client.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                ByteBuffer buffer = ByteBuffer.allocateDirect(MESSAGE_BYTES);
+                client.configureBlocking(!poll);
+                ByteBuffer buffer = ByteBuffer.allocateDirect(bytes);
                 for (int i = 0; i < warmup + rounds; i++) {
                     long start = System.nanoTime();
-                    bounce(client, buffer);
+                    buffer.clear();
+                    writeFully(client, buffer);
+                    buffer.clear();
+                    readFully(client, buffer);
                     if (i >= warmup) {
                         times[i - warmup] = System.nanoTime() - start;
                     }
@@ -43,37 +50,39 @@ final class PingPong {
         }
     }
 
-    private static void bounce(SocketChannel channel, ByteBuffer buffer) throws IOException {
-        buffer.clear();
-        while (buffer.hasRemaining()) {
-            channel.write(buffer);
+    private static void echo(ServerSocketChannel server, int bytes, boolean poll, int rounds) {
+        try (SocketChannel channel = server.accept()) {
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            channel.configureBlocking(!poll);
+            ByteBuffer buffer = ByteBuffer.allocateDirect(bytes);
+            for (int i = 0; i < rounds; i++) {
+                buffer.clear();
+                readFully(channel, buffer);
+                buffer.flip();
+                writeFully(channel, buffer);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        buffer.clear();
+    }
+
+    private static void writeFully(SocketChannel channel, ByteBuffer buffer) throws IOException {
         while (buffer.hasRemaining()) {
-            if (channel.read(buffer) < 0) {
-                throw new IOException("the echo thread closed the connection");
+            if (channel.write(buffer) == 0) {
+                Thread.yield();
             }
         }
     }
 
-    private static void echo(ServerSocketChannel server, int rounds) {
-        try (SocketChannel channel = server.accept()) {
-            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            ByteBuffer buffer = ByteBuffer.allocateDirect(MESSAGE_BYTES);
-            for (int i = 0; i < rounds; i++) {
-                buffer.clear();
-                while (buffer.hasRemaining()) {
-                    if (channel.read(buffer) < 0) {
-                        return;
-                    }
-                }
-                buffer.flip();
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
+    private static void readFully(SocketChannel channel, ByteBuffer buffer) throws IOException {
+        while (buffer.hasRemaining()) {
+            int n = channel.read(buffer);
+            if (n < 0) {
+                throw new IOException("the other end closed the connection");
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            if (n == 0) {
+                Thread.yield();
+            }
         }
     }
 }
