@@ -60,8 +60,9 @@ public interface Collective extends AutoCloseable {
      *
      * @param payload this rank's payload; lengths may differ between ranks
      * @return a copy of every rank's payload, indexed by rank, the same on every rank
-     * @throws CollectiveException if a rank fails, leaves, or misses the deadline, or if a payload is
+     * @throws CollectiveException if a rank fails, leaves, misses the deadline, or sends a payload
      *     larger than the implementation accepts
+     * @throws IllegalArgumentException if this rank's payload is larger than the implementation accepts
      */
     List<byte[]> allGather(byte[] payload);
 

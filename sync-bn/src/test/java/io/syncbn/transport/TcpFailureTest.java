@@ -298,6 +298,31 @@ class TcpFailureTest {
     }
 
     @Test
+    void aGatherPayloadAboveTheLimitIsRefusedLocallyAndByTheReceiver() {
+        Loopback job = new Loopback(2);
+        TcpConfig small = CONFIG.withMaxGatherBytes(1000);
+        TcpConfig large = CONFIG.withMaxGatherBytes(4000);
+        List<Ranks.Outcome<Object>> outcomes = Ranks.run(2, rank -> {
+            try (TcpCollective c = job.connect(rank == 0 ? small : large, rank)) {
+                if (rank == 0) {
+                    IllegalArgumentException local = assertThrows(IllegalArgumentException.class,
+                            () -> c.allGather(new byte[1001]));
+                    assertEquals("payload must have at most maxGatherBytes = 1000 bytes, but got 1001",
+                            local.getMessage());
+                }
+                c.allGather(new byte[rank == 0 ? 10 : 2000]);
+                // Rank 1 received all it needed before rank 0 refused; it learns of the failure next.
+                c.barrier();
+                return null;
+            }
+        });
+        assertFailedNaming(outcomes.get(0), CollectiveException.class, name(job, 1)
+                + " announced a payload of 2000 bytes where allGather #0 (ring) expects at most 1000");
+        assertFailedNaming(outcomes.get(1), CollectiveException.class, name(job, 0) + " gave up: rank 0 stopped"
+                + " allGather #0 (ring): " + name(job, 1) + " announced a payload of 2000 bytes");
+    }
+
+    @Test
     void aRankWithAnotherSecretCannotJoin() {
         Loopback job = new Loopback(2);
         TcpConfig otherSecret = new TcpConfig(JobSecret.random()).withTimeout(Duration.ofMillis(800));
