@@ -61,11 +61,6 @@ final class Call {
         return group.rank();
     }
 
-    /** E.g. "allReduce #12 (ring) of group [4, 8)". */
-    String name() {
-        return name;
-    }
-
     /** When step {@code step} must end. */
     long deadline(int step) {
         return end - headroom(timeout, steps, step);

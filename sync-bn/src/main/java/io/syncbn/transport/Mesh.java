@@ -66,14 +66,6 @@ final class Mesh implements Closeable {
         }
     }
 
-    int rank() {
-        return rank;
-    }
-
-    int worldSize() {
-        return links.length;
-    }
-
     Duration timeout() {
         return timeout;
     }
