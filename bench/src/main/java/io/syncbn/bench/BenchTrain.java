@@ -83,6 +83,9 @@ public final class BenchTrain {
                 + "sync_over_local %.3f (<= 1.10)%n", sync / single, sync / pa1, sync / pa5, syncStep / localStep);
         System.out.printf("RESULT over_single=%.3f over_pa1=%.3f over_pa5=%.3f sync_over_local=%.3f%n",
                 sync / single, sync / pa1, sync / pa5, syncStep / localStep);
+        System.out.flush();
+        // Spark leaves a non-daemon timer thread ("Barrier task timer") behind after stop().
+        System.exit(0);
     }
 
     private static MultiLayerNetwork network() {
