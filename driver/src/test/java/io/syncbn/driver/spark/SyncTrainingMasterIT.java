@@ -45,13 +45,15 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * Training on a real Spark {@code local[4]} context, with Kryo and {@code registrationRequired}: the
  * trained network equals single-process DL4J training on the same per-step global batches (the
  * concatenation of the workers' shards in rank order, as the epoch plan defines them), for list
- * networks and graphs, with uneven and empty shards; and a stage the cluster cannot schedule is
- * refused at once.
+ * networks and graphs, 1 to 4 workers, Adam and Nesterov momentum, float64 and float32, DataSet and
+ * MultiDataSet input, even, uneven and empty shards; an epoch split into stages equals one stage; and a
+ * stage the cluster cannot schedule is refused at once.
  */
 @Tag("integration")
 class SyncTrainingMasterIT {
 
     private static final double TOLERANCE = 1e-8;
+    private static final double FLOAT_TOLERANCE = 1e-4;
     private static JavaSparkContext sc;
 
     @BeforeAll
@@ -115,6 +117,44 @@ class SyncTrainingMasterIT {
                 () -> assertClose(reference.params(), graph.params(), "parameters after two epochs"),
                 () -> assertClose(reference.getUpdater().getStateViewArray(), graph.getUpdater().getStateViewArray(),
                         "momentum state"));
+    }
+
+    @Test
+    void oneWorkerWithMomentumMatchesSingleProcessTraining() {
+        List<DataSet> data = data(12, 21);
+        MultiLayerNetwork net = (MultiLayerNetwork) build(false, new Nesterovs(0.05, 0.9));
+        MultiLayerNetwork reference = net.clone();
+        new SparkDl4jMultiLayer(sc, net, new SyncTrainingMaster.Builder(1, 4).seed(3).build()).fit(rdd(data));
+        for (DataSet step : referenceBatches(data, 1, 4, 3, 0)) {
+            reference.fit(step);
+        }
+        assertClose(reference.params(), net.params(), "one worker, even steps of 4");
+    }
+
+    @Test
+    void graphInFloatFromMultiDataSetsMatchesSingleProcessTraining() {
+        int workers = 2;
+        int b = 3;
+        List<DataSet> data = data(17, 13);
+        ComputationGraph floatGraph = (ComputationGraph) build(true, new Adam(0.02), DataType.FLOAT);
+        ComputationGraph reference = floatGraph.clone();
+        List<org.nd4j.linalg.dataset.api.MultiDataSet> mds = new ArrayList<>();
+        for (DataSet d : data) {
+            mds.add(new DataSet(d.getFeatures().castTo(DataType.FLOAT), d.getLabels().castTo(DataType.FLOAT))
+                    .toMultiDataSet());
+        }
+        SyncTrainingMaster tm = new SyncTrainingMaster.Builder(workers, b).seed(8).build();
+        new SparkComputationGraph(sc, floatGraph, tm).fitMultiDataSet(sc.parallelize(mds, 2));
+        for (DataSet step : referenceBatches(data, workers, b, 8, 0)) {
+            reference.fit(new DataSet(step.getFeatures().castTo(DataType.FLOAT), step.getLabels().castTo(DataType.FLOAT)));
+        }
+        double[] e = reference.params().toDoubleVector();
+        double[] a = floatGraph.params().toDoubleVector();
+        double worst = 0;
+        for (int i = 0; i < e.length; i++) {
+            worst = Math.max(worst, Math.abs(e[i] - a[i]) / (1 + Math.abs(e[i])));
+        }
+        assertTrue(worst <= FLOAT_TOLERANCE, "float32 graph trained from MultiDataSets: relative error " + worst);
     }
 
     @Test
@@ -215,7 +255,11 @@ class SyncTrainingMasterIT {
     }
 
     static Model build(boolean graph, org.nd4j.linalg.learning.config.IUpdater updater) {
-        NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.DOUBLE)
+        return build(graph, updater, DataType.DOUBLE);
+    }
+
+    static Model build(boolean graph, org.nd4j.linalg.learning.config.IUpdater updater, DataType dataType) {
+        NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder().seed(3).dataType(dataType)
                 .updater(updater);
         ConvolutionLayer conv = new ConvolutionLayer.Builder(3, 3).nOut(4).padding(1, 1).hasBias(false)
                 .activation(Activation.IDENTITY).build();
