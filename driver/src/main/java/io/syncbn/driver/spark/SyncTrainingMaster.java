@@ -5,6 +5,7 @@ import io.syncbn.worker.epoch.CollectiveConnector;
 import io.syncbn.worker.epoch.EpochLoop;
 import io.syncbn.worker.epoch.EpochResult;
 import io.syncbn.worker.epoch.EpochSpec;
+import io.syncbn.worker.epoch.NativeThreads;
 import io.syncbn.worker.replica.BnMode;
 import io.syncbn.worker.replica.StepMetrics;
 import java.time.Duration;
@@ -183,6 +184,8 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
                 fromStep, toStep);
         Broadcast<byte[]> snapshot = sc.broadcast(EpochLoop.snapshot(network));
         ProgressServer progress = live == null ? null : openProgress(sc, live);
+        // Local tasks run in this JVM and limit ND4J's threads process-wide; the driver gets them back.
+        NativeThreads.Snapshot threads = NativeThreads.capture();
         try {
             BarrierEpochTask task = new BarrierEpochTask(snapshot, spec, connectors.apply(settings),
                     progress == null ? null : progress.sink());
@@ -198,6 +201,7 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
             copyInto(EpochLoop.restore(first.model(), graph), network);
             return List.copyOf(first.steps());
         } finally {
+            threads.restore();
             if (progress != null) {
                 progress.close();
             }
