@@ -1,5 +1,7 @@
 package io.syncbn.driver.progress;
 
+import io.syncbn.worker.replica.MetricTotals;
+
 import io.syncbn.worker.replica.StepMetrics;
 import java.time.Duration;
 
@@ -15,9 +17,7 @@ final class EpochPace {
     private final int steps;
     private final long startNanos;
     private int done;
-    private long examples;
-    private double lossSum;
-    private long correct;
+    private final MetricTotals totals = new MetricTotals();
     private long lastNanos;
     private long firstNanos;
     private int firstDone = -1;
@@ -45,9 +45,7 @@ final class EpochPace {
             firstDone = done;
             firstNanos = nowNanos;
         }
-        examples += m.examples();
-        lossSum += m.loss() * m.examples();
-        correct += m.correct();
+        totals.add(m);
         lastNanos = nowNanos;
     }
 
@@ -69,18 +67,18 @@ final class EpochPace {
 
     /** Mean loss per example over the steps reported in this session. */
     double loss() {
-        return examples == 0 ? Double.NaN : lossSum / examples;
+        return totals.loss();
     }
 
     /** Fraction of examples predicted correctly (training mode) over the steps reported. */
     double accuracy() {
-        return examples == 0 ? Double.NaN : (double) correct / examples;
+        return totals.accuracy();
     }
 
     /** Examples per second since the epoch (or its resumption) started. */
     double examplesPerSecond() {
         double seconds = (lastNanos - startNanos) / 1e9;
-        return seconds > 0 ? examples / seconds : 0;
+        return seconds > 0 ? totals.examples() / seconds : 0;
     }
 
     /** Time left at the pace since the first reported step; {@code null} until two steps are reported. */

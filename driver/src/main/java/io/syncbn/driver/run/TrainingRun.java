@@ -9,6 +9,7 @@ import io.syncbn.driver.models.Models;
 import io.syncbn.driver.progress.TrainingProgress;
 import io.syncbn.driver.spark.SlotCheck;
 import io.syncbn.driver.spark.SyncTrainingMaster;
+import io.syncbn.worker.replica.MetricTotals;
 import io.syncbn.worker.replica.StepMetrics;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -153,7 +154,7 @@ public final class TrainingRun {
             boolean resumed = epoch == saved.epoch() && saved.step() > 0;
             int from = resumed ? saved.step() : 0;
             double seconds = resumed ? saved.epochSeconds() : 0;
-            EpochTotals totals = resumed ? totalsSoFar(epoch) : new EpochTotals();
+            MetricTotals totals = resumed ? totalsSoFar(epoch) : new MetricTotals();
             progress.startEpoch(epoch + 1, config.epochs(), steps, from);
             while (from < steps) {
                 int to = config.checkpointEvery() > 0 ? Math.min(steps, from + config.checkpointEvery()) : steps;
@@ -163,7 +164,7 @@ public final class TrainingRun {
                 for (int i = 0; i < trained.size(); i++) {
                     StepRecord record = StepRecord.of(epoch + 1, from + i + 1, steps, trained.get(i));
                     metrics.append(record);
-                    totals.add(record);
+                    totals.add(record.examples(), record.loss(), record.correct());
                 }
                 from = to;
                 if (to < steps) {
@@ -196,11 +197,11 @@ public final class TrainingRun {
     }
 
     /** The totals of the steps of {@code epoch} that the metrics already hold (a resumed epoch). */
-    private EpochTotals totalsSoFar(int epoch) throws IOException {
-        EpochTotals totals = new EpochTotals();
+    private MetricTotals totalsSoFar(int epoch) throws IOException {
+        MetricTotals totals = new MetricTotals();
         for (StepRecord s : MetricsLog.read(dir.file(RunDirectory.METRICS)).steps()) {
             if (s.epoch() == epoch + 1) {
-                totals.add(s);
+                totals.add(s.examples(), s.loss(), s.correct());
             }
         }
         if (totals.steps() != saved.step()) {
