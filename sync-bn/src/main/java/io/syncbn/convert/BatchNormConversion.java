@@ -1,11 +1,9 @@
 package io.syncbn.convert;
 
+import io.syncbn.nn.conf.ConfigFields;
 import io.syncbn.nn.conf.SyncBatchNormalization;
 import io.syncbn.nn.params.SyncBatchNormParamInitializer;
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -14,6 +12,7 @@ import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.Convolution3D;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.Subsampling3DLayer;
 import org.deeplearning4j.nn.conf.layers.Upsampling3D;
 import org.deeplearning4j.nn.conf.layers.ZeroPadding3DLayer;
@@ -82,18 +81,18 @@ public final class BatchNormConversion {
 
     /** A copy of {@code conf} with every DL4J batch normalization replaced by the synchronized one. */
     public static MultiLayerConfiguration toSync(MultiLayerConfiguration conf) {
-        return replaceLayers(conf, BatchNormConversion::toSyncIfBn);
+        return NetworkRewrite.replaceLayers(conf, BatchNormConversion::toSyncIfBn);
     }
 
     /** A copy of {@code conf} with every synchronized batch normalization replaced by DL4J's. */
     public static MultiLayerConfiguration toDl4j(MultiLayerConfiguration conf) {
         refuse3d(conf);
-        return replaceLayers(conf, BatchNormConversion::toDl4jIfSync);
+        return NetworkRewrite.replaceLayers(conf, BatchNormConversion::toDl4jIfSync);
     }
 
     /** A copy of {@code conf} with every DL4J batch normalization replaced by the synchronized one. */
     public static ComputationGraphConfiguration toSync(ComputationGraphConfiguration conf) {
-        return replaceLayers(conf, BatchNormConversion::toSyncIfBn);
+        return NetworkRewrite.replaceLayers(conf, BatchNormConversion::toSyncIfBn);
     }
 
     /** A copy of {@code conf} with every synchronized batch normalization replaced by DL4J's. */
@@ -103,55 +102,35 @@ public final class BatchNormConversion {
                 refuse3d(lv.getLayerConf().getLayer());
             }
         }
-        return replaceLayers(conf, BatchNormConversion::toDl4jIfSync);
+        return NetworkRewrite.replaceLayers(conf, BatchNormConversion::toDl4jIfSync);
     }
 
     /** A new network with synchronized batch normalization and {@code net}'s parameters. */
     public static MultiLayerNetwork toSync(MultiLayerNetwork net) {
-        return convert(net, toSync(net.getLayerWiseConfigurations()));
+        return NetworkRewrite.convert(net, toSync(net.getLayerWiseConfigurations()), BatchNormConversion::sourceValue);
     }
 
     /** A new network with DL4J's batch normalization and {@code net}'s parameters, loadable without this project. */
     public static MultiLayerNetwork toDl4j(MultiLayerNetwork net) {
-        return convert(net, toDl4j(net.getLayerWiseConfigurations()));
+        return NetworkRewrite.convert(net, toDl4j(net.getLayerWiseConfigurations()), BatchNormConversion::sourceValue);
     }
 
     /** A new graph with synchronized batch normalization and {@code graph}'s parameters. */
     public static ComputationGraph toSync(ComputationGraph graph) {
-        return convert(graph, toSync(graph.getConfiguration()));
+        return NetworkRewrite.convert(graph, toSync(graph.getConfiguration()), BatchNormConversion::sourceValue);
     }
 
     /** A new graph with DL4J's batch normalization and {@code graph}'s parameters, loadable without this project. */
     public static ComputationGraph toDl4j(ComputationGraph graph) {
-        return convert(graph, toDl4j(graph.getConfiguration()));
+        return NetworkRewrite.convert(graph, toDl4j(graph.getConfiguration()), BatchNormConversion::sourceValue);
     }
 
-    private static org.deeplearning4j.nn.conf.layers.Layer toSyncIfBn(org.deeplearning4j.nn.conf.layers.Layer l) {
+    static org.deeplearning4j.nn.conf.layers.Layer toSyncIfBn(org.deeplearning4j.nn.conf.layers.Layer l) {
         return l instanceof BatchNormalization bn ? toSync(bn) : l;
     }
 
-    private static org.deeplearning4j.nn.conf.layers.Layer toDl4jIfSync(org.deeplearning4j.nn.conf.layers.Layer l) {
+    static org.deeplearning4j.nn.conf.layers.Layer toDl4jIfSync(org.deeplearning4j.nn.conf.layers.Layer l) {
         return l instanceof SyncBatchNormalization s ? toDl4j(s) : l;
-    }
-
-    private static MultiLayerConfiguration replaceLayers(MultiLayerConfiguration conf,
-            UnaryOperator<org.deeplearning4j.nn.conf.layers.Layer> replace) {
-        MultiLayerConfiguration copy = conf.clone();
-        for (NeuralNetConfiguration layerConf : copy.getConfs()) {
-            layerConf.setLayer(replace.apply(layerConf.getLayer()));
-        }
-        return copy;
-    }
-
-    private static ComputationGraphConfiguration replaceLayers(ComputationGraphConfiguration conf,
-            UnaryOperator<org.deeplearning4j.nn.conf.layers.Layer> replace) {
-        ComputationGraphConfiguration copy = conf.clone();
-        for (GraphVertex v : copy.getVertices().values()) {
-            if (v instanceof LayerVertex lv) {
-                lv.getLayerConf().setLayer(replace.apply(lv.getLayerConf().getLayer()));
-            }
-        }
-        return copy;
     }
 
     private static void refuse3d(MultiLayerConfiguration conf) {
@@ -160,7 +139,7 @@ public final class BatchNormConversion {
         }
     }
 
-    private static void refuse3d(org.deeplearning4j.nn.conf.layers.Layer layer) {
+    static void refuse3d(org.deeplearning4j.nn.conf.layers.Layer layer) {
         if (layer instanceof Convolution3D || layer instanceof Subsampling3DLayer || layer instanceof Upsampling3D
                 || layer instanceof Cropping3D || layer instanceof ZeroPadding3DLayer) {
             throw new IllegalArgumentException("cannot export to DL4J's BatchNormalization: layer \""
@@ -170,45 +149,8 @@ public final class BatchNormConversion {
         }
     }
 
-    private static MultiLayerNetwork convert(MultiLayerNetwork src, MultiLayerConfiguration conf) {
-        MultiLayerNetwork dst = new MultiLayerNetwork(conf);
-        dst.init();
-        Layer[] from = src.getLayers();
-        Layer[] to = dst.getLayers();
-        for (int i = 0; i < to.length; i++) {
-            copyParams(from[i], to[i]);
-        }
-        copyUpdaterState(src.getUpdater() == null ? null : src.getUpdater().getStateViewArray(),
-                dst.getUpdater() == null ? null : dst.getUpdater().getStateViewArray());
-        return dst;
-    }
-
-    private static ComputationGraph convert(ComputationGraph src, ComputationGraphConfiguration conf) {
-        ComputationGraph dst = new ComputationGraph(conf);
-        dst.init();
-        for (Layer to : dst.getLayers()) {
-            copyParams(src.getLayer(to.conf().getLayer().getLayerName()), to);
-        }
-        copyUpdaterState(src.getUpdater() == null ? null : src.getUpdater().getStateViewArray(),
-                dst.getUpdater() == null ? null : dst.getUpdater().getStateViewArray());
-        return dst;
-    }
-
-    private static void copyUpdaterState(INDArray from, INDArray to) {
-        if (from != null && to != null && from.length() == to.length()) {
-            to.assign(from);
-        }
-    }
-
-    private static void copyParams(Layer from, Layer to) {
-        Map<String, INDArray> src = from.paramTable();
-        for (Map.Entry<String, INDArray> e : to.paramTable().entrySet()) {
-            e.getValue().assign(sourceValue(from, src, e.getKey(), e.getValue()));
-        }
-    }
-
     /** The value in {@code from} that becomes parameter {@code key} of the converted layer. */
-    private static INDArray sourceValue(Layer from, Map<String, INDArray> src, String key, INDArray dst) {
+    static INDArray sourceValue(Layer from, Map<String, INDArray> src, String key, INDArray dst) {
         INDArray direct = src.get(key);
         if (direct != null) {
             return direct;
@@ -231,22 +173,7 @@ public final class BatchNormConversion {
     }
 
     /** Copies the fields every DL4J layer configuration shares (name, updater, dropout, constraints, nIn/nOut). */
-    private static void copyBaseFields(org.deeplearning4j.nn.conf.layers.FeedForwardLayer from,
-            org.deeplearning4j.nn.conf.layers.FeedForwardLayer to) {
-        Class<?> c = org.deeplearning4j.nn.conf.layers.FeedForwardLayer.class;
-        while (c != Object.class) {
-            for (Field f : c.getDeclaredFields()) {
-                if (Modifier.isStatic(f.getModifiers())) {
-                    continue;
-                }
-                try {
-                    f.setAccessible(true);
-                    f.set(to, f.get(from));
-                } catch (IllegalAccessException e) {
-                    throw new IllegalStateException("cannot copy field " + f + " between layer configurations", e);
-                }
-            }
-            c = c.getSuperclass();
-        }
+    private static void copyBaseFields(FeedForwardLayer from, FeedForwardLayer to) {
+        ConfigFields.copy(from, to, FeedForwardLayer.class);
     }
 }

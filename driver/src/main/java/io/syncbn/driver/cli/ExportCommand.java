@@ -1,9 +1,8 @@
 package io.syncbn.driver.cli;
 
-import io.syncbn.convert.BatchNormConversion;
+import io.syncbn.convert.LayerConversion;
 import io.syncbn.driver.run.AtomicFiles;
 import io.syncbn.driver.run.ModelFiles;
-import io.syncbn.nn.conf.SyncBatchNormalization;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -17,14 +16,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code syncbn export MODEL OUT}: writes a copy of a model whose synchronized batch-normalization
- * layers are DL4J's own {@code BatchNormalization} ({@link BatchNormConversion#toDl4j}), so plain DL4J
- * loads and runs it without this project's jar.
+ * {@code syncbn export MODEL OUT}: writes a copy of a model whose layers are DL4J's own (synchronized
+ * batch normalization becomes {@code BatchNormalization}, the oneDNN convolution {@code
+ * ConvolutionLayer}; {@link LayerConversion#toDl4j}), so plain DL4J loads and runs it without this
+ * project's jar.
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = {"Writes a copy of a model that plain DL4J loads.", "",
-            "Its synchronized batch-normalization layers become DL4J's own BatchNormalization, so "
-                + "MultiLayerNetwork.load reads it without the syncbn jar; parameters, running statistics and "
+            "Its synchronized batch-normalization layers become DL4J's own BatchNormalization and its "
+                + "oneDNN convolutions DL4J's ConvolutionLayer, so MultiLayerNetwork.load reads it without the syncbn jar; parameters, running statistics and "
                 + "updater state are kept.", ""})
 final class ExportCommand implements Callable<Integer> {
 
@@ -50,23 +50,23 @@ final class ExportCommand implements Callable<Integer> {
         long converted;
         if (network instanceof MultiLayerNetwork net) {
             converted = net.getLayerWiseConfigurations().getConfs().stream()
-                    .filter(c -> c.getLayer() instanceof SyncBatchNormalization).count();
-            exported = BatchNormConversion.toDl4j(net);
+                    .filter(c -> LayerConversion.isProjectLayer(c.getLayer())).count();
+            exported = LayerConversion.toDl4j(net);
         } else {
             ComputationGraph graph = (ComputationGraph) network;
             converted = graph.getConfiguration().getVertices().values().stream()
                     .filter(v -> v instanceof org.deeplearning4j.nn.conf.graph.LayerVertex lv
-                            && lv.getLayerConf().getLayer() instanceof SyncBatchNormalization)
+                            && LayerConversion.isProjectLayer(lv.getLayerConf().getLayer()))
                     .count();
-            exported = BatchNormConversion.toDl4j(graph);
+            exported = LayerConversion.toDl4j(graph);
         }
         Path parent = target.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
         }
         AtomicFiles.write(target, tmp -> ModelSerializer.writeModel(exported, tmp.toFile(), true));
-        out.println("exported " + model + " to " + target + ": " + converted + " synchronized batch-normalization "
-                + "layer(s) now DL4J's BatchNormalization; load it with MultiLayerNetwork.load (or "
+        out.println("exported " + model + " to " + target + ": " + converted + " layer(s) now DL4J's own "
+                + "(BatchNormalization, ConvolutionLayer); load it with MultiLayerNetwork.load (or "
                 + "ComputationGraph.load) and no syncbn jar");
         return 0;
     }

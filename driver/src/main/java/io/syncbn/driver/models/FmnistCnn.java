@@ -7,7 +7,7 @@ import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
-import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import io.syncbn.nn.conf.DnnlConvolution2D;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -60,7 +60,7 @@ final class FmnistCnn implements Architecture {
         for (int i = 0; i < BLOCKS.length; i++) {
             int block = i + 1;
             int stride = BLOCKS[i][1];
-            layers.add(new ConvolutionLayer.Builder(3, 3).name("conv" + block).nOut(BLOCKS[i][0])
+            layers.add(new DnnlConvolution2D.Builder(3, 3).name("conv" + block).nOut(BLOCKS[i][0])
                     .stride(stride, stride).padding(1, 1).hasBias(false).activation(Activation.IDENTITY)
                     .dataFormat(CNN2DFormat.NCHW).build());
             layers.add(new SyncBatchNormalization.Builder().name("bn" + block).dataFormat(CNN2DFormat.NCHW).build());

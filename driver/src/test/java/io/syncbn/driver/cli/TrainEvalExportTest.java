@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.syncbn.convert.LayerConversion;
 import io.syncbn.driver.config.TrainConfig;
 import io.syncbn.driver.data.DataSources;
 import io.syncbn.driver.run.EpochRecord;
 import io.syncbn.driver.run.MetricsLog;
 import io.syncbn.driver.run.RunDirectory;
 import io.syncbn.driver.run.StepRecord;
-import io.syncbn.nn.conf.SyncBatchNormalization;
 import io.syncbn.worker.replica.BnMode;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -176,12 +176,12 @@ class TrainEvalExportTest {
         Cli again = Cli.run("export", run.file(RunDirectory.MODEL).toString(), exported.toString());
         assertAll(
                 () -> assertEquals(0, export.status(), export::toString),
-                () -> assertTrue(export.out().contains("3 synchronized batch-normalization layer(s) now DL4J's "
-                        + "BatchNormalization"), export::toString),
+                () -> assertTrue(export.out().contains("6 layer(s) now DL4J's own "
+                        + "(BatchNormalization, ConvolutionLayer)"), export::toString),
                 () -> assertEquals(3, plain.getLayerWiseConfigurations().getConfs().stream()
                         .filter(c -> c.getLayer() instanceof BatchNormalization).count(), "DL4J BN layers"),
                 () -> assertFalse(plain.getLayerWiseConfigurations().getConfs().stream()
-                        .anyMatch(c -> c.getLayer() instanceof SyncBatchNormalization), "no syncbn layer left"),
+                        .anyMatch(c -> LayerConversion.isProjectLayer(c.getLayer())), "no syncbn layer left"),
                 () -> assertTrue(worst <= EXPORT_TOLERANCE, "max |output difference| " + worst + " > "
                         + EXPORT_TOLERANCE),
                 () -> assertEquals(Main.USAGE, again.status(), "an existing OUT is refused: " + again),

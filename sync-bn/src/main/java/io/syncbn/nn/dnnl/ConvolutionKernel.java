@@ -1,0 +1,89 @@
+package io.syncbn.nn.dnnl;
+
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The convolution arithmetic one layer holds: float32 through oneDNN primitives kept per {@link
+ * ConvGeometry} (the last {@value #CACHED} geometries: training batches, the last short batch,
+ * evaluation batches), everything else through libnd4j's ops.
+ *
+ * <p>Arrays are in DL4J's layouts and C-ordered (the layer makes them so); outputs are overwritten.
+ * Not thread-safe, like the layer that owns it.
+ */
+public final class ConvolutionKernel implements AutoCloseable {
+
+    /** Geometries whose primitives are kept. */
+    static final int CACHED = 4;
+
+    private final ConvolutionMode mode;
+    private final boolean bias;
+    private final Map<ConvGeometry, DnnlConvolution> primitives = new LinkedHashMap<>(8, 0.75f, true);
+
+    /**
+     * @param mode the layer's convolution mode (libnd4j computes "same" padding itself)
+     * @param bias whether the layer adds a bias
+     */
+    public ConvolutionKernel(ConvolutionMode mode, boolean bias) {
+        this.mode = mode;
+        this.bias = bias;
+    }
+
+    /** Whether arrays of this type run on oneDNN. */
+    public static boolean usesDnnl(DataType type) {
+        return type == DataType.FLOAT && Dnnl.available();
+    }
+
+    /** {@code y = conv(x, w) (+ b)}. */
+    public void forward(ConvGeometry g, INDArray x, INDArray w, INDArray b, INDArray y) {
+        if (usesDnnl(x.dataType())) {
+            primitives(g).forward(x, w, b, y);
+        } else {
+            Nd4jConvolution.forward(g, mode, x, w, bias ? b : null, y);
+        }
+    }
+
+    /**
+     * Input gradient {@code dx}, weight gradient {@code dw} and, with bias, {@code db} from the output
+     * gradient {@code dy}.
+     */
+    public void backward(ConvGeometry g, INDArray x, INDArray w, INDArray dy, INDArray dx, INDArray dw, INDArray db) {
+        if (usesDnnl(x.dataType())) {
+            DnnlConvolution p = primitives(g);
+            p.backwardData(dy, w, dx);
+            p.backwardWeights(x, dy, dw, db);
+        } else {
+            Nd4jConvolution.backward(g, mode, x, w, dy, dx, dw, bias ? db : null);
+        }
+    }
+
+    /** What computes {@code g} in {@code type}: oneDNN's implementation names, or libnd4j. */
+    public String implementation(ConvGeometry g, DataType type) {
+        return usesDnnl(type) ? "oneDNN " + primitives(g).implementations() : "libnd4j";
+    }
+
+    private DnnlConvolution primitives(ConvGeometry g) {
+        DnnlConvolution p = primitives.get(g);
+        if (p == null) {
+            p = new DnnlConvolution(g, bias);
+            primitives.put(g, p);
+            if (primitives.size() > CACHED) {
+                Iterator<DnnlConvolution> eldest = primitives.values().iterator();
+                eldest.next().close();
+                eldest.remove();
+            }
+        }
+        return p;
+    }
+
+    /** Frees the native primitives and buffers now rather than when they are collected. */
+    @Override
+    public void close() {
+        primitives.values().forEach(DnnlConvolution::close);
+        primitives.clear();
+    }
+}
