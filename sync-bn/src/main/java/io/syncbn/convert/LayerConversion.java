@@ -1,10 +1,12 @@
 package io.syncbn.convert;
 
 import io.syncbn.nn.conf.DnnlConvolution2D;
+import io.syncbn.nn.conf.DnnlConvolution3D;
 import io.syncbn.nn.conf.SyncBatchNormalization;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.Convolution3D;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -13,11 +15,13 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 /**
  * Every layer of this project to or from its DL4J counterpart, with parameters and updater state:
  * {@link SyncBatchNormalization} ↔ DL4J's {@link BatchNormalization} (as {@link BatchNormConversion}
- * does) and {@link DnnlConvolution2D} ↔ DL4J's 2-D {@link ConvolutionLayer} (same configuration and
- * parameter layout). {@code toDl4j} gives a network that plain DL4J loads without this project's jar
+ * does), {@link DnnlConvolution2D} ↔ DL4J's 2-D {@link ConvolutionLayer} and {@link DnnlConvolution3D}
+ * ↔ DL4J's {@link Convolution3D} (same configuration and parameter layout). {@code toDl4j} gives a network that plain DL4J loads without this project's jar
  * ({@code syncbn export}); {@code toProject} gives one that trains on this project's compute path.
- * Other layers, including DL4J subclasses of {@code ConvolutionLayer} (1-D, 3-D, separable,
- * depthwise), are kept as they are.
+ * Other layers, including DL4J's other subclasses of {@code ConvolutionLayer} (1-D, separable,
+ * depthwise), are kept as they are. {@code toDl4j} refuses networks with 3-D activations, as {@link
+ * BatchNormConversion#toDl4j(MultiLayerConfiguration)} does (DL4J's batch normalization only takes
+ * rank 2 and rank 4 inputs); {@code toProject} converts them.
  */
 public final class LayerConversion {
 
@@ -66,14 +70,21 @@ public final class LayerConversion {
 
     /** Whether {@code layer} is one of this project's layers (and needs its jar to load). */
     public static boolean isProjectLayer(Layer layer) {
-        return layer instanceof SyncBatchNormalization || layer instanceof DnnlConvolution2D;
+        return layer instanceof SyncBatchNormalization || layer instanceof DnnlConvolution2D
+                || layer instanceof DnnlConvolution3D;
     }
 
     private static Layer convolutionToDl4j(Layer layer) {
-        return layer instanceof DnnlConvolution2D c ? c.toDl4j() : layer;
+        if (layer instanceof DnnlConvolution2D c) {
+            return c.toDl4j();
+        }
+        return layer instanceof DnnlConvolution3D c ? c.toDl4j() : layer;
     }
 
     private static Layer convolutionToProject(Layer layer) {
-        return layer.getClass() == ConvolutionLayer.class ? DnnlConvolution2D.of((ConvolutionLayer) layer) : layer;
+        if (layer.getClass() == ConvolutionLayer.class) {
+            return DnnlConvolution2D.of((ConvolutionLayer) layer);
+        }
+        return layer.getClass() == Convolution3D.class ? DnnlConvolution3D.of((Convolution3D) layer) : layer;
     }
 }

@@ -1,5 +1,6 @@
 package io.syncbn.driver.models;
 
+import io.syncbn.nn.conf.DnnlConvolution3D;
 import io.syncbn.nn.conf.SyncBatchNormalization;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,7 +59,7 @@ final class Cnn3d implements Architecture {
         for (int i = 0; i < BLOCKS.length; i++) {
             int block = i + 1;
             int stride = BLOCKS[i][1];
-            layers.add(new Convolution3D.Builder(3, 3, 3).name("conv" + block).nOut(BLOCKS[i][0])
+            layers.add(new DnnlConvolution3D.Builder(3, 3, 3).name("conv" + block).nOut(BLOCKS[i][0])
                     .stride(stride, stride, stride).padding(1, 1, 1).hasBias(false).activation(Activation.IDENTITY)
                     .dataFormat(Convolution3D.DataFormat.NCDHW).build());
             // The 3-D layout must be given: SyncBatchNormalization does not take it from the input type.

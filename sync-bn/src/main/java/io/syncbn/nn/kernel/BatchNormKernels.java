@@ -30,17 +30,8 @@ public final class BatchNormKernels {
         double[] mean = new double[channels];
         double[] m2 = new double[channels];
         ChannelWalker.walk(layout, x, null, null, (c, a, b, out, start, count, stride) -> {
-            int end = start + count * stride;
-            double sum = 0;
-            for (int j = start; j < end; j += stride) {
-                sum += a[j];
-            }
-            double runMean = sum / count;
-            double ss = 0;
-            for (int j = start; j < end; j += stride) {
-                double d = a[j] - runMean;
-                ss += d * d;
-            }
+            double runMean = sum(a, start, count, stride) / count;
+            double ss = squaredDeviations(a, start, count, stride, runMean);
             double total = n[c] + count;
             double delta = runMean - mean[c];
             mean[c] += delta * count / total;
@@ -58,8 +49,15 @@ public final class BatchNormKernels {
             double s = scale[c];
             double t = shift[c];
             int end = start + count * stride;
-            for (int j = start; j < end; j += stride) {
-                out[j] = (a[j] - m) * s + t;
+            if (stride == 1) {
+                // A separate unit-stride loop, which the JIT vectorizes.
+                for (int j = start; j < end; j++) {
+                    out[j] = (a[j] - m) * s + t;
+                }
+            } else {
+                for (int j = start; j < end; j += stride) {
+                    out[j] = (a[j] - m) * s + t;
+                }
             }
         });
     }
@@ -73,16 +71,8 @@ public final class BatchNormKernels {
         int channels = layout.channels();
         double[] sums = new double[2 * channels];
         ChannelWalker.walk(layout, x, dy, null, (c, a, b, out, start, count, stride) -> {
-            double m = mean[c];
-            double sumDy = 0;
-            double sumDyXmu = 0;
-            int end = start + count * stride;
-            for (int j = start; j < end; j += stride) {
-                sumDy += b[j];
-                sumDyXmu += b[j] * (a[j] - m);
-            }
-            sums[c] += sumDy;
-            sums[channels + c] += sumDyXmu;
+            sums[c] += sum(b, start, count, stride);
+            sums[channels + c] += dotCentered(b, a, start, count, stride, mean[c]);
         });
         for (int c = 0; c < channels; c++) {
             sums[channels + c] *= invStd[c];
@@ -99,9 +89,106 @@ public final class BatchNormKernels {
             double k = slope[c];
             double o = offset[c];
             int end = start + count * stride;
-            for (int j = start; j < end; j += stride) {
-                out[j] = s * b[j] + (a[j] - m) * k + o;
+            if (stride == 1) {
+                for (int j = start; j < end; j++) {
+                    out[j] = s * b[j] + (a[j] - m) * k + o;
+                }
+            } else {
+                for (int j = start; j < end; j += stride) {
+                    out[j] = s * b[j] + (a[j] - m) * k + o;
+                }
             }
         });
+    }
+
+    /*
+     * Run reductions. Unit-stride runs (NCHW maps, volumes) keep four partial sums, which breaks the
+     * dependency chain of one accumulator (the JIT does not reorder floating-point sums itself); the
+     * order is fixed, so results do not depend on anything but the values.
+     */
+
+    private static double sum(double[] v, int start, int count, int stride) {
+        int end = start + count * stride;
+        if (stride != 1) {
+            double s = 0;
+            for (int j = start; j < end; j += stride) {
+                s += v[j];
+            }
+            return s;
+        }
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int j = start;
+        for (; j + 3 < end; j += 4) {
+            s0 += v[j];
+            s1 += v[j + 1];
+            s2 += v[j + 2];
+            s3 += v[j + 3];
+        }
+        for (; j < end; j++) {
+            s0 += v[j];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    private static double squaredDeviations(double[] v, int start, int count, int stride, double mean) {
+        int end = start + count * stride;
+        if (stride != 1) {
+            double s = 0;
+            for (int j = start; j < end; j += stride) {
+                double d = v[j] - mean;
+                s += d * d;
+            }
+            return s;
+        }
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int j = start;
+        for (; j + 3 < end; j += 4) {
+            double d0 = v[j] - mean;
+            double d1 = v[j + 1] - mean;
+            double d2 = v[j + 2] - mean;
+            double d3 = v[j + 3] - mean;
+            s0 += d0 * d0;
+            s1 += d1 * d1;
+            s2 += d2 * d2;
+            s3 += d3 * d3;
+        }
+        for (; j < end; j++) {
+            double d = v[j] - mean;
+            s0 += d * d;
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** {@code sum(w * (v - mean))} over a run. */
+    private static double dotCentered(double[] w, double[] v, int start, int count, int stride, double mean) {
+        int end = start + count * stride;
+        if (stride != 1) {
+            double s = 0;
+            for (int j = start; j < end; j += stride) {
+                s += w[j] * (v[j] - mean);
+            }
+            return s;
+        }
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int j = start;
+        for (; j + 3 < end; j += 4) {
+            s0 += w[j] * (v[j] - mean);
+            s1 += w[j + 1] * (v[j + 1] - mean);
+            s2 += w[j + 2] * (v[j + 2] - mean);
+            s3 += w[j + 3] * (v[j + 3] - mean);
+        }
+        for (; j < end; j++) {
+            s0 += w[j] * (v[j] - mean);
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 }
