@@ -5,7 +5,8 @@ import io.syncbn.stats.ChannelMoments;
 /**
  * The four passes of batch normalization over a tensor, each one streaming pass, with every
  * per-channel quantity in double (S. Ioffe and C. Szegedy, "Batch Normalization: Accelerating Deep
- * Network Training by Reducing Internal Covariate Shift", ICML 2015).
+ * Network Training by Reducing Internal Covariate Shift", ICML 2015). Float tensors go to {@link
+ * FloatKernels}, which skips widening every value to double.
  *
  * <p>Forward: {@link #moments} of the local shard, then (once the caller has merged them globally)
  * {@link #normalize}. Backward: {@link #backwardSums} of the local shard, then (once merged) {@link
@@ -25,11 +26,14 @@ public final class BatchNormKernels {
      * cache-resident values, merged across runs with Chan's update.
      */
     public static ChannelMoments moments(ChannelLayout layout, TensorIO x) {
+        if (x.isFloat()) {
+            return FloatKernels.moments(layout, x);
+        }
         int channels = layout.channels();
         double[] n = new double[channels];
         double[] mean = new double[channels];
         double[] m2 = new double[channels];
-        ChannelWalker.walk(layout, x, null, null, (c, a, b, out, start, count, stride) -> {
+        ChannelWalker.walk(layout, x, null, null, ChannelWalker.DOUBLES, (c, a, b, out, start, count, stride) -> {
             double runMean = sum(a, start, count, stride) / count;
             double ss = squaredDeviations(a, start, count, stride, runMean);
             double total = n[c] + count;
@@ -44,7 +48,11 @@ public final class BatchNormKernels {
     /** {@code y = (x - mean) * scale + shift}, per channel. */
     public static void normalize(ChannelLayout layout, TensorIO x, TensorIO y, double[] mean, double[] scale,
             double[] shift) {
-        ChannelWalker.walk(layout, x, null, y, (c, a, b, out, start, count, stride) -> {
+        if (x.isFloat() && y.isFloat()) {
+            FloatKernels.normalize(layout, x, y, mean, scale, shift);
+            return;
+        }
+        ChannelWalker.walk(layout, x, null, y, ChannelWalker.DOUBLES, (c, a, b, out, start, count, stride) -> {
             double m = mean[c];
             double s = scale[c];
             double t = shift[c];
@@ -68,9 +76,12 @@ public final class BatchNormKernels {
      */
     public static double[] backwardSums(ChannelLayout layout, TensorIO x, TensorIO dy, double[] mean,
             double[] invStd) {
+        if (x.isFloat() && dy.isFloat()) {
+            return FloatKernels.backwardSums(layout, x, dy, mean, invStd);
+        }
         int channels = layout.channels();
         double[] sums = new double[2 * channels];
-        ChannelWalker.walk(layout, x, dy, null, (c, a, b, out, start, count, stride) -> {
+        ChannelWalker.walk(layout, x, dy, null, ChannelWalker.DOUBLES, (c, a, b, out, start, count, stride) -> {
             sums[c] += sum(b, start, count, stride);
             sums[channels + c] += dotCentered(b, a, start, count, stride, mean[c]);
         });
@@ -83,7 +94,11 @@ public final class BatchNormKernels {
     /** {@code dx = scale * dy + (x - mean) * slope + offset}, per channel. */
     public static void inputGradient(ChannelLayout layout, TensorIO x, TensorIO dy, TensorIO dx, double[] mean,
             double[] scale, double[] slope, double[] offset) {
-        ChannelWalker.walk(layout, x, dy, dx, (c, a, b, out, start, count, stride) -> {
+        if (x.isFloat() && dy.isFloat() && dx.isFloat()) {
+            FloatKernels.inputGradient(layout, x, dy, dx, mean, scale, slope, offset);
+            return;
+        }
+        ChannelWalker.walk(layout, x, dy, dx, ChannelWalker.DOUBLES, (c, a, b, out, start, count, stride) -> {
             double m = mean[c];
             double s = scale[c];
             double k = slope[c];

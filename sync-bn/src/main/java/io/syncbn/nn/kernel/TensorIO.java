@@ -62,6 +62,11 @@ public abstract sealed class TensorIO permits TensorIO.Floats, TensorIO.Doubles 
     /** Copies {@code src[0..length)} to the elements starting at {@code position}. */
     public abstract void write(long position, double[] src, int length);
 
+    /** Whether the storage is float (then {@link Floats#readFloats} and {@link Floats#writeFloats} copy as is). */
+    public boolean isFloat() {
+        return this instanceof Floats;
+    }
+
     /** Float storage: widened to double on read, rounded to nearest on write. */
     static final class Floats extends TensorIO {
         private final FloatBuffer buffer;
@@ -87,6 +92,16 @@ public abstract sealed class TensorIO permits TensorIO.Floats, TensorIO.Doubles 
                 s[i] = (float) src[i];
             }
             buffer.put(Math.toIntExact(position), s, 0, length);
+        }
+
+        /** Copies {@code length} values starting at element {@code position} into {@code dst[0..length)}. */
+        void readFloats(long position, float[] dst, int length) {
+            buffer.get(Math.toIntExact(position), dst, 0, length);
+        }
+
+        /** Copies {@code src[0..length)} to the elements starting at {@code position}. */
+        void writeFloats(long position, float[] src, int length) {
+            buffer.put(Math.toIntExact(position), src, 0, length);
         }
 
         private float[] scratch(int length) {
