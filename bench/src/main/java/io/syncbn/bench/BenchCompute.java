@@ -54,7 +54,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * workers × b examples (sync BN) in {@code local[N]}, both end to end (epoch wall time, Spark overheads
  * included) and per step (global batch / median step time); and the forward and backward times of the
  * model's three convolutions as standalone layers, this project's and DL4J's. Each training
- * configuration trains 1 warm-up epoch, then the measured epochs (median). Last line: {@code RESULT
+ * configuration trains 1 warm-up epoch (single-process fits: at least 300 warm-up steps), then the
+ * measured epochs (median). Last line: {@code RESULT
  * single_over_torch=<x> trainer_over_ddp=<y> over_dl4j=<z>} ({@code n/a} where PyTorch's number is
  * missing); trainer_over_ddp uses the per-step rate, since PyTorch's DDP rate excludes process start-up.
  */
@@ -189,7 +190,13 @@ public final class BenchCompute {
         return out;
     }
 
-    /** Median examples/s of {@code epochs} epochs of {@code fit} on batches of {@code batch}, after 1 warm-up. */
+    /** Warm-up steps before measuring single-process {@code fit}. */
+    private static final int WARMUP_STEPS = 300;
+
+    /**
+     * Median examples/s of {@code epochs} epochs of {@code fit} on batches of {@code batch}, after a
+     * warm-up of at least one epoch and {@value #WARMUP_STEPS} steps.
+     */
     private static double singleProcess(MultiLayerConfiguration conf, List<DataSet> data, int batch, int epochs) {
         MultiLayerNetwork net = new MultiLayerNetwork(conf.clone());
         net.init();
@@ -201,16 +208,18 @@ public final class BenchCompute {
         for (int i = 0; i < examples.size(); i += batch) {
             batches.add(DataSet.merge(examples.subList(i, Math.min(examples.size(), i + batch))));
         }
+        // Warm-up: at least one epoch and WARMUP_STEPS steps, so that the JIT has compiled the step's
+        // Java code (the first ~100 steps run partly interpreted); PyTorch needs no such warm-up.
+        for (int step = 0; step < Math.max(WARMUP_STEPS, batches.size()); step++) {
+            net.fit(batches.get(step % batches.size()));
+        }
         double[] rates = new double[epochs];
-        for (int e = 0; e <= epochs; e++) {
+        for (int e = 0; e < epochs; e++) {
             long start = System.nanoTime();
             for (DataSet d : batches) {
                 net.fit(d);
             }
-            double rate = examples.size() / ((System.nanoTime() - start) / 1e9);
-            if (e > 0) {
-                rates[e - 1] = rate;
-            }
+            rates[e] = examples.size() / ((System.nanoTime() - start) / 1e9);
         }
         return medianOf(rates);
     }

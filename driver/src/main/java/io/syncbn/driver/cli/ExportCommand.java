@@ -66,7 +66,7 @@ final class ExportCommand implements Callable<Integer> {
         }
         AtomicFiles.write(target, tmp -> ModelSerializer.writeModel(exported, tmp.toFile(), true));
         out.println("exported " + model + " to " + target + ": " + converted + " layer(s) now DL4J's own "
-                + "(BatchNormalization, ConvolutionLayer); load it with MultiLayerNetwork.load (or "
+                + "(BatchNormalization, ConvolutionLayer, ReLU); load it with MultiLayerNetwork.load (or "
                 + "ComputationGraph.load) and no syncbn jar");
         return 0;
     }

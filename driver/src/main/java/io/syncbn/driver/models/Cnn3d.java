@@ -1,5 +1,6 @@
 package io.syncbn.driver.models;
 
+import io.syncbn.nn.activations.FastReLU;
 import io.syncbn.nn.conf.DnnlConvolution3D;
 import io.syncbn.nn.conf.SyncBatchNormalization;
 import java.util.ArrayList;
@@ -65,7 +66,7 @@ final class Cnn3d implements Architecture {
             // The 3-D layout must be given: SyncBatchNormalization does not take it from the input type.
             layers.add(new SyncBatchNormalization.Builder().name("bn" + block)
                     .dataFormat(Convolution3D.DataFormat.NCDHW).build());
-            layers.add(new ActivationLayer.Builder().name("relu" + block).activation(Activation.RELU).build());
+            layers.add(new ActivationLayer.Builder().name("relu" + block).activation(new FastReLU()).build());
         }
         layers.add(new GlobalPoolingLayer.Builder(PoolingType.AVG).name("pool").build());
         layers.add(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("output").nOut(spec.classes())

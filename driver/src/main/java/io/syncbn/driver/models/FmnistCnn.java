@@ -1,5 +1,6 @@
 package io.syncbn.driver.models;
 
+import io.syncbn.nn.activations.FastReLU;
 import io.syncbn.nn.conf.SyncBatchNormalization;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,7 +65,7 @@ final class FmnistCnn implements Architecture {
                     .stride(stride, stride).padding(1, 1).hasBias(false).activation(Activation.IDENTITY)
                     .dataFormat(CNN2DFormat.NCHW).build());
             layers.add(new SyncBatchNormalization.Builder().name("bn" + block).dataFormat(CNN2DFormat.NCHW).build());
-            layers.add(new ActivationLayer.Builder().name("relu" + block).activation(Activation.RELU).build());
+            layers.add(new ActivationLayer.Builder().name("relu" + block).activation(new FastReLU()).build());
         }
         layers.add(new GlobalPoolingLayer.Builder(PoolingType.AVG).name("pool").build());
         layers.add(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("output").nOut(spec.classes())

@@ -176,8 +176,8 @@ class TrainEvalExportTest {
         Cli again = Cli.run("export", run.file(RunDirectory.MODEL).toString(), exported.toString());
         assertAll(
                 () -> assertEquals(0, export.status(), export::toString),
-                () -> assertTrue(export.out().contains("6 layer(s) now DL4J's own "
-                        + "(BatchNormalization, ConvolutionLayer)"), export::toString),
+                () -> assertTrue(export.out().contains("9 layer(s) now DL4J's own "
+                        + "(BatchNormalization, ConvolutionLayer, ReLU)"), export::toString),
                 () -> assertEquals(3, plain.getLayerWiseConfigurations().getConfs().stream()
                         .filter(c -> c.getLayer() instanceof BatchNormalization).count(), "DL4J BN layers"),
                 () -> assertFalse(plain.getLayerWiseConfigurations().getConfs().stream()

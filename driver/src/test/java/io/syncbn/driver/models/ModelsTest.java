@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.syncbn.nn.activations.FastReLU;
+import io.syncbn.nn.conf.DnnlConvolution2D;
 import io.syncbn.nn.conf.SyncBatchNormalization;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +35,6 @@ import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -148,7 +149,7 @@ class ModelsTest {
             int nOut = convs[b][0];
             int stride = convs[b][1];
             String where = "block " + (b + 1) + " (layer " + at + ")";
-            ConvolutionLayer conv = assertInstanceOf(ConvolutionLayer.class, conf.getConf(at).getLayer(), where);
+            ConvolutionLayer conv = assertInstanceOf(DnnlConvolution2D.class, conf.getConf(at).getLayer(), where);
             checks.add(() -> assertFalse(conv instanceof Convolution3D, where));
             checks.add(() -> assertArrayEquals(new int[] {3, 3}, conv.getKernelSize(), where + ": kernel"));
             checks.add(() -> assertArrayEquals(new int[] {stride, stride}, conv.getStride(), where + ": stride"));
@@ -162,7 +163,7 @@ class ModelsTest {
             checks.add(() -> assertEquals(nOut, bn.getNOut(), where + ": BN channels"));
             ActivationLayer relu = assertInstanceOf(ActivationLayer.class, conf.getConf(at + 2).getLayer(),
                     where + ": activation");
-            checks.add(() -> assertInstanceOf(ActivationReLU.class, relu.getActivationFn(), where + ": ReLU"));
+            checks.add(() -> assertInstanceOf(FastReLU.class, relu.getActivationFn(), where + ": ReLU"));
         }
         GlobalPoolingLayer pool = assertInstanceOf(GlobalPoolingLayer.class, conf.getConf(9).getLayer(), "pool");
         OutputLayer out = assertInstanceOf(OutputLayer.class, conf.getConf(10).getLayer(), "output");
