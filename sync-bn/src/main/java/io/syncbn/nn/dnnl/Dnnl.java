@@ -4,6 +4,8 @@ import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.nativeblas.NativeOps;
+import org.nd4j.nativeblas.NativeOpsHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,8 +16,9 @@ import org.slf4j.LoggerFactory;
  * and the layers compute with libnd4j instead.
  *
  * <p>oneDNN parallelizes with OpenMP in the calling thread's team: the thread count is that thread's
- * {@code omp_get_max_threads()}, which the trainer limits to the cores a task owns (libnd4j and oneDNN
- * share one OpenMP runtime, {@code libgomp.so.1}).
+ * {@code omp_get_max_threads()} ({@link #threads()}), which the trainer limits to the cores a task
+ * owns and which is capped at the machine's cores on a thread's first use (libnd4j and oneDNN share
+ * one OpenMP runtime, ND4J's {@code libgomp.so.1}; the setting is per thread).
  */
 public final class Dnnl {
 
@@ -46,14 +49,33 @@ public final class Dnnl {
         return Holder.ENGINE;
     }
 
-    /** This thread's stream (oneDNN streams are not shared between threads). */
+    /**
+     * This thread's stream (oneDNN streams are not shared between threads). On a thread's first use,
+     * its OpenMP thread count is capped at the machine's cores: ND4J starts threads with twice that
+     * (its {@code omp.threads}), and oneDNN's teams would then share each core between two threads.
+     * A lower count set by the caller (a Spark task limited to its cores) is kept.
+     */
     static stream stream() {
         stream s = STREAMS.get();
         if (s == null) {
+            capThreadsAtCores();
             s = new stream(engine());
             STREAMS.set(s);
         }
         return s;
+    }
+
+    /** OpenMP threads of the calling thread's parallel regions, oneDNN's included (one libgomp is shared). */
+    public static int threads() {
+        return NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+    }
+
+    private static void capThreadsAtCores() {
+        NativeOps ops = NativeOpsHolder.getInstance().getDeviceNativeOps();
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (ops.ompGetMaxThreads() > cores) {
+            ops.setOmpNumThreads(cores);
+        }
     }
 
     /** The address of an array's first element, for a oneDNN memory handle. */
