@@ -1,5 +1,9 @@
 package io.syncbn.nn.kernel;
 
+import java.util.concurrent.ForkJoinPool;
+import java.util.stream.IntStream;
+import org.nd4j.nativeblas.NativeOpsHolder;
+
 /**
  * Streams up to two input tensors and one output tensor of the same {@link ChannelLayout} through
  * small heap blocks, handing each block to a visitor as runs of values that share a channel.
@@ -8,6 +12,9 @@ package io.syncbn.nn.kernel;
  * maps, volumes) a block is a piece of one channel's contiguous slab; otherwise a block is a group of
  * whole rows {@code [channels][inner]}, and each channel's values in it form one run (strided by
  * {@code channels} when {@code inner == 1}, as in dense and channels-last layouts).
+ *
+ * <p>Large float tensors are walked by several threads, each owning a range of channels (see {@link
+ * #parallelism}); every channel's runs arrive in the same order either way.
  */
 final class ChannelWalker {
 
@@ -16,6 +23,12 @@ final class ChannelWalker {
 
     /** From this many values per channel slab on, blocks are cut from single slabs. */
     static final long SLAB_MIN_INNER = 256;
+
+    /** Shortest runs that are walked by several threads (channels split between them). */
+    static final long PARALLEL_MIN_INNER = 16;
+
+    /** Smallest tensors that are walked by several threads. */
+    static final long PARALLEL_MIN_VALUES = 1 << 16;
 
     /** Receives the runs of one block; {@code a}, {@code b} and {@code out} share indices. */
     @FunctionalInterface
@@ -90,10 +103,61 @@ final class ChannelWalker {
         if (layout.length() == 0) {
             return;
         }
+        int parts = parallelism(layout, blocks);
+        if (parts > 1) {
+            IntStream.range(0, parts).parallel().forEach(p -> walkChannels(layout, a, b, out, blocks, visitor,
+                    layout.channels() * p / parts, layout.channels() * (p + 1) / parts));
+            return;
+        }
         if (layout.inner() >= SLAB_MIN_INNER) {
             walkSlabs(layout, a, b, out, blocks, visitor);
         } else {
             walkRows(layout, a, b, out, blocks, visitor);
+        }
+    }
+
+    /**
+     * Threads for one walk: 1, or for float blocks of runs of at least {@value #PARALLEL_MIN_INNER}
+     * values and tensors of at least {@value #PARALLEL_MIN_VALUES} values, as many as the calling
+     * thread's OpenMP setting allows (a Spark task limited to one core walks alone), the common
+     * fork-join pool provides and there are channels.
+     */
+    private static int parallelism(ChannelLayout layout, Blocks<?> blocks) {
+        if (blocks != FLOATS || layout.inner() < PARALLEL_MIN_INNER || layout.length() < PARALLEL_MIN_VALUES) {
+            return 1;
+        }
+        int allowed = NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+        int threads = Math.min(allowed, ForkJoinPool.getCommonPoolParallelism() + 1);
+        return Math.max(1, Math.min(threads, layout.channels()));
+    }
+
+    /**
+     * The runs of channels {@code [from, to)}: for each outer index, each channel's run of {@code
+     * inner} values in blocks. Every channel sees its runs in the same order, cut the same way, as in
+     * a walk of the whole tensor by one thread, so results do not depend on the number of threads.
+     */
+    private static <A> void walkChannels(ChannelLayout layout, TensorIO a, TensorIO b, TensorIO out,
+            Blocks<A> blocks, RunVisitor<A> visitor, int from, int to) {
+        long inner = layout.inner();
+        int block = (int) Math.min(BLOCK, inner);
+        A bufA = blocks.create(block);
+        A bufB = b == null ? null : blocks.create(block);
+        A bufOut = out == null ? null : blocks.create(block);
+        for (long o = 0; o < layout.outer(); o++) {
+            for (int c = from; c < to; c++) {
+                long base = (o * layout.channels() + c) * inner;
+                for (long done = 0; done < inner; done += block) {
+                    int len = (int) Math.min(block, inner - done);
+                    blocks.read(a, base + done, bufA, len);
+                    if (b != null) {
+                        blocks.read(b, base + done, bufB, len);
+                    }
+                    visitor.visit(c, bufA, bufB, bufOut, 0, len, 1);
+                    if (out != null) {
+                        blocks.write(out, base + done, bufOut, len);
+                    }
+                }
+            }
         }
     }
 
