@@ -40,7 +40,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * workers × b examples (sync BN) in {@code local[N]}, both end to end (epoch wall time, Spark overheads
  * included) and per step (global batch / median step time); and the forward and backward times of the
  * model's three convolutions as standalone layers, this project's and DL4J's. Each training
- * configuration trains 1 warm-up epoch (single-process fits: at least 300 warm-up steps), then the
+ * configuration first trains at least 300 warm-up steps (whole epochs, at least one), then the
  * measured epochs (median). Last line: {@code RESULT
  * single_over_torch=<x> trainer_over_ddp=<y> over_dl4j=<z>} ({@code n/a} where PyTorch's number is
  * missing); trainer_over_ddp uses the per-step rate, since PyTorch's DDP rate excludes process start-up.
@@ -83,7 +83,8 @@ public final class BenchCompute {
 
         Properties env = Nd4j.getExecutioner().getEnvironmentInformation();
         System.out.printf("fmnist-cnn, %d synthetic examples of 28x28, float32, batch %d (trainer: %d workers x %d, "
-                + "sync BN), %d measured epochs after 1 warm-up%n", examples, batch, workers, b, epochs);
+                + "sync BN), %d measured epochs after at least " + WARMUP_STEPS + " warm-up steps%n", examples, batch,
+                workers, b, epochs);
         System.out.printf("JVM availableProcessors=%d, ND4J omp.threads=%s blas.threads=%s, oneDNN available=%s%s%n",
                 Runtime.getRuntime().availableProcessors(), env.get("omp.threads"), env.get("blas.threads"),
                 Dnnl.available(), Dnnl.available() ? "" : " (" + Dnnl.unavailableReason() + ")");
@@ -160,7 +161,7 @@ public final class BenchCompute {
         return out;
     }
 
-    /** Warm-up steps before measuring single-process {@code fit}. */
+    /** Warm-up steps before measuring (single-process {@code fit}, and the trainer in whole epochs). */
     private static final int WARMUP_STEPS = 300;
 
     /**
@@ -210,18 +211,20 @@ public final class BenchCompute {
             MultiLayerNetwork net = new MultiLayerNetwork(Models.list(Models.DEFAULT, ModelSpec.of(List.of(1, 28, 28), 10)));
             net.init();
             SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc, net, tm);
+            // Warm-up epochs until WARMUP_STEPS steps have run: the tasks' threads compile their own paths.
+            for (int warmed = 0; warmed < WARMUP_STEPS; warmed += Math.max(1, tm.lastEpochMetrics().size())) {
+                spark.fit(rdd);
+            }
             double[] rates = new double[epochs];
             List<Double> stepMs = new ArrayList<>();
-            for (int e = 0; e <= epochs; e++) {
+            for (int e = 0; e < epochs; e++) {
                 long start = System.nanoTime();
                 spark.fit(rdd);
                 double seconds = (System.nanoTime() - start) / 1e9;
                 List<StepMetrics> steps = tm.lastEpochMetrics();
                 long trained = steps.stream().mapToLong(StepMetrics::examples).sum();
-                if (e > 0) {
-                    rates[e - 1] = (trained > 0 ? trained : examples) / seconds;
-                    steps.forEach(m -> stepMs.add(m.millis()));
-                }
+                rates[e] = (trained > 0 ? trained : examples) / seconds;
+                steps.forEach(m -> stepMs.add(m.millis()));
             }
             double medianStep = medianOf(stepMs.stream().mapToDouble(Double::doubleValue).toArray());
             return new Trainer(medianOf(rates), workers * b / (medianStep / 1e3), medianStep);
