@@ -1,5 +1,7 @@
 /**
  * DL4J layer implementations: {@link io.syncbn.nn.layers.SyncBatchNormalizationLayer}, the runtime
- * side of {@link io.syncbn.nn.conf.SyncBatchNormalization}.
+ * side of {@link io.syncbn.nn.conf.SyncBatchNormalization}, and the convolution layers {@link
+ * io.syncbn.nn.layers.DnnlConvolution2DLayer} and {@link io.syncbn.nn.layers.DnnlConvolution3DLayer},
+ * DL4J's convolution layers with their arithmetic in {@link io.syncbn.nn.dnnl}.
  */
 package io.syncbn.nn.layers;
