@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.syncbn.convert.LayerConversion;
 import io.syncbn.nn.conf.DnnlConvolution3D;
 import io.syncbn.nn.conf.SyncBatchNormalization;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -25,8 +28,10 @@ import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -34,6 +39,7 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
@@ -42,8 +48,9 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * {@link DnnlConvolution3D} against DL4J's {@link Convolution3D} on the same parameters (outputs,
  * input, weight and bias gradients) for NCDHW and NDHWC, "same" (asymmetric with stride 2) and
  * truncate modes (with trailing input dropped), with and without bias, float32
- * (oneDNN) and float64 (libnd4j); DL4J's float64 gradient check through a network of it; and the
- * conversion of such a network from DL4J's layers.
+ * (oneDNN) and float64 (libnd4j); DL4J's float64 gradient check through a network of it; JSON and
+ * {@code ModelSerializer} round trips of a trained network; and the conversion of such a network
+ * from DL4J's layers.
  */
 class DnnlConvolution3DTest {
 
@@ -129,6 +136,27 @@ class DnnlConvolution3DTest {
                 () -> assertArrayEquals(dl4j.output(x).shape(), ours.output(x).shape()),
                 () -> assertTrue(dl4j.output(x).sub(ours.output(x)).amaxNumber().doubleValue() <= FLOAT_TOLERANCE,
                         "same outputs"));
+    }
+
+    @Test
+    void trainedNetworkRoundTripsThroughJsonAndModelSerializer(@TempDir Path dir) throws IOException {
+        MultiLayerNetwork net = new MultiLayerNetwork(network(DataType.FLOAT));
+        net.init();
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 2, 4, 5, 4);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 2, 3);
+        y.putScalar(0, 1, 1.0);
+        y.putScalar(1, 2, 1.0);
+        net.fit(new DataSet(x, y));
+        MultiLayerConfiguration fromJson = MultiLayerConfiguration.fromJson(net.getLayerWiseConfigurations().toJson());
+        File file = dir.resolve("net3d.zip").toFile();
+        ModelSerializer.writeModel(net, file, true);
+        MultiLayerNetwork restored = ModelSerializer.restoreMultiLayerNetwork(file, true);
+        assertAll(
+                () -> assertEquals(net.getLayerWiseConfigurations(), fromJson, "JSON configuration"),
+                () -> assertEquals(DnnlConvolution3D.class, fromJson.getConf(0).getLayer().getClass(), "JSON layer class"),
+                () -> assertEquals(net.params(), restored.params(), "parameters"),
+                () -> assertArrayEquals(net.output(x, false).ravel().toFloatVector(),
+                        restored.output(x, false).ravel().toFloatVector(), "outputs"));
     }
 
     private static MultiLayerConfiguration network(DataType dt) {

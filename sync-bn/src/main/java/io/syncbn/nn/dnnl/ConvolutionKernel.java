@@ -22,6 +22,7 @@ public final class ConvolutionKernel implements AutoCloseable {
 
     private final ConvolutionMode mode;
     private final boolean bias;
+    private final boolean dnnl;
     private final Map<ConvGeometry, DnnlConvolution> primitives = new LinkedHashMap<>(8, 0.75f, true);
 
     /**
@@ -29,18 +30,28 @@ public final class ConvolutionKernel implements AutoCloseable {
      * @param bias whether the layer adds a bias
      */
     public ConvolutionKernel(ConvolutionMode mode, boolean bias) {
-        this.mode = mode;
-        this.bias = bias;
+        this(mode, bias, Dnnl.available());
     }
 
-    /** Whether arrays of this type run on oneDNN. */
+    /** With {@code dnnl} false, float32 also computes with libnd4j (as where oneDNN cannot load). */
+    ConvolutionKernel(ConvolutionMode mode, boolean bias, boolean dnnl) {
+        this.mode = mode;
+        this.bias = bias;
+        this.dnnl = dnnl;
+    }
+
+    /** Whether arrays of this type run on oneDNN (where it is available). */
     public static boolean usesDnnl(DataType type) {
         return type == DataType.FLOAT && Dnnl.available();
     }
 
+    private boolean dnnlFor(DataType type) {
+        return dnnl && type == DataType.FLOAT;
+    }
+
     /** {@code y = conv(x, w) (+ b)}. */
     public void forward(ConvGeometry g, INDArray x, INDArray w, INDArray b, INDArray y) {
-        if (usesDnnl(x.dataType())) {
+        if (dnnlFor(x.dataType())) {
             primitives(g).forward(x, w, b, y);
         } else {
             Nd4jConvolution.forward(g, mode, x, w, bias ? b : null, y);
@@ -52,7 +63,7 @@ public final class ConvolutionKernel implements AutoCloseable {
      * gradient {@code dy}.
      */
     public void backward(ConvGeometry g, INDArray x, INDArray w, INDArray dy, INDArray dx, INDArray dw, INDArray db) {
-        if (usesDnnl(x.dataType())) {
+        if (dnnlFor(x.dataType())) {
             DnnlConvolution p = primitives(g);
             p.backwardData(dy, w, dx);
             p.backwardWeights(x, dy, dw, db);
@@ -63,7 +74,7 @@ public final class ConvolutionKernel implements AutoCloseable {
 
     /** What computes {@code g} in {@code type}: oneDNN's implementation names, or libnd4j. */
     public String implementation(ConvGeometry g, DataType type) {
-        return usesDnnl(type) ? "oneDNN " + primitives(g).implementations() : "libnd4j";
+        return dnnlFor(type) ? "oneDNN " + primitives(g).implementations() : "libnd4j";
     }
 
     private DnnlConvolution primitives(ConvGeometry g) {
