@@ -17,15 +17,15 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code syncbn export MODEL OUT}: writes a copy of a model whose layers are DL4J's own (synchronized
- * batch normalization becomes {@code BatchNormalization}, the oneDNN convolution {@code
- * ConvolutionLayer}; {@link LayerConversion#toDl4j}), so plain DL4J loads and runs it without this
- * project's jar.
+ * batch normalization becomes {@code BatchNormalization}, the oneDNN convolutions {@code
+ * ConvolutionLayer}, {@code FastReLU} DL4J's ReLU; {@link LayerConversion#toDl4j}), so plain DL4J
+ * loads and runs it without this project's jar.
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = {"Writes a copy of a model that plain DL4J loads.", "",
-            "Its synchronized batch-normalization layers become DL4J's own BatchNormalization and its "
-                + "oneDNN convolutions DL4J's ConvolutionLayer, so MultiLayerNetwork.load reads it without the syncbn jar; parameters, running statistics and "
-                + "updater state are kept.", ""})
+            "Its synchronized batch-normalization layers become DL4J's own BatchNormalization, its oneDNN "
+                + "convolutions DL4J's ConvolutionLayer and its ReLUs DL4J's, so MultiLayerNetwork.load reads it "
+                + "without the syncbn jar; parameters, running statistics and updater state are kept.", ""})
 final class ExportCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "MODEL", description = "A model zip, e.g. a run's model.zip.")

@@ -65,77 +65,84 @@ final class DnnlConvolution implements AutoCloseable {
     private final Step backwardData;
     private final Step backwardWeights;
 
+    /** @throws RuntimeException when oneDNN makes no primitive for {@code geometry} (nothing is kept) */
     DnnlConvolution(ConvGeometry geometry, boolean bias) {
-        this.geometry = geometry;
-        this.bias = bias;
-        engine eng = Dnnl.engine();
-        memory.desc srcDesc = activationDesc(geometry, geometry.inChannels(), geometry.in(), geometry.crop());
-        memory.desc dstDesc = activationDesc(geometry, geometry.outChannels(), geometry.out(), new long[geometry.spatialRank()]);
-        memory.desc weightsDesc = own(new memory.desc(geometry.weightShape(), memory.data_type.f32, cOrderStrides(geometry.weightShape())));
-        memory.desc biasDesc = own(new memory.desc(new long[] {geometry.outChannels()}, memory.data_type.f32, new long[] {1}));
-        src = user(srcDesc, eng);
-        weights = user(weightsDesc, eng);
-        biasMem = user(biasDesc, eng);
-        dst = user(dstDesc, eng);
-        diffDst = user(dstDesc, eng);
-        diffSrc = user(srcDesc, eng);
-        diffWeights = user(weightsDesc, eng);
-        diffBias = user(biasDesc, eng);
+        try {
+            this.geometry = geometry;
+            this.bias = bias;
+            engine eng = Dnnl.engine();
+            memory.desc srcDesc = activationDesc(geometry, geometry.inChannels(), geometry.in(), geometry.crop());
+            memory.desc dstDesc = activationDesc(geometry, geometry.outChannels(), geometry.out(),
+                    new long[geometry.spatialRank()]);
+            long[] weightShape = geometry.weightShape();
+            memory.desc weightsDesc = own(new memory.desc(weightShape, memory.data_type.f32, cOrderStrides(weightShape)));
+            memory.desc biasDesc = own(new memory.desc(new long[] {geometry.outChannels()}, memory.data_type.f32,
+                    new long[] {1}));
+            src = user(srcDesc, eng);
+            weights = user(weightsDesc, eng);
+            biasMem = user(biasDesc, eng);
+            dst = user(dstDesc, eng);
+            diffDst = user(dstDesc, eng);
+            diffSrc = user(srcDesc, eng);
+            diffWeights = user(weightsDesc, eng);
+            diffBias = user(biasDesc, eng);
 
-        // Few input channels (a network's first layer): the blocked kernels pad them to a block of 16
-        // and do up to 16 times the work; the plain GEMM kernels do not (fmnist-cnn's first layer at
-        // batch 32 here: forward 0.21 ms against 0.26, input gradient 0.45 against 1.3).
-        boolean plain = geometry.inChannels() < BLOCK;
-        memory.desc anySrc = plain ? srcDesc
-                : own(new memory.desc(dims(srcDesc), memory.data_type.f32, memory.format_tag.any));
-        memory.desc anyDst = plain ? dstDesc
-                : own(new memory.desc(dims(dstDesc), memory.data_type.f32, memory.format_tag.any));
-        memory.desc anyWeights = plain ? weightsDesc
-                : own(new memory.desc(geometry.weightShape(), memory.data_type.f32, memory.format_tag.any));
-        long[] strides = geometry.stride();
-        long[] dilation = dnnlDilation(geometry.dilation());
-        long[] padL = geometry.padBegin();
-        long[] padR = nonNegative(geometry.padEnd());
+            // Few input channels (a network's first layer): the blocked kernels pad them to a block of 16
+            // and do up to 16 times the work; the plain GEMM kernels do not (fmnist-cnn's first layer at
+            // batch 32 here: forward 0.21 ms against 0.26, input gradient 0.45 against 1.3).
+            boolean plain = geometry.inChannels() < BLOCK;
+            memory.desc anySrc = plain ? srcDesc
+                    : own(new memory.desc(dims(srcDesc), memory.data_type.f32, memory.format_tag.any));
+            memory.desc anyDst = plain ? dstDesc
+                    : own(new memory.desc(dims(dstDesc), memory.data_type.f32, memory.format_tag.any));
+            memory.desc anyWeights = plain ? weightsDesc
+                    : own(new memory.desc(geometry.weightShape(), memory.data_type.f32, memory.format_tag.any));
+            long[] strides = geometry.stride();
+            long[] dilation = dnnlDilation(geometry.dilation());
+            long[] padL = geometry.padBegin();
+            long[] padR = nonNegative(geometry.padEnd());
 
-        convolution_forward.primitive_desc fwd = own(new convolution_forward.primitive_desc(own(bias
-                ? new convolution_forward.desc(prop_kind.forward_training, algorithm.convolution_direct, anySrc,
-                        anyWeights, biasDesc, anyDst, strides, dilation, padL, padR)
-                : new convolution_forward.desc(prop_kind.forward_training, algorithm.convolution_direct, anySrc,
-                        anyWeights, anyDst, strides, dilation, padL, padR)), eng));
-        forward = new Step(own(new convolution_forward(fwd)), fwd.impl_info_str().getString());
-        forward.in(DNNL_ARG_SRC, src, fwd.src_desc());
-        forward.in(DNNL_ARG_WEIGHTS, weights, fwd.weights_desc());
-        if (bias) {
-            forward.in(DNNL_ARG_BIAS, biasMem, fwd.bias_desc());
+            convolution_forward.primitive_desc fwd = own(new convolution_forward.primitive_desc(own(bias
+                    ? new convolution_forward.desc(prop_kind.forward_training, algorithm.convolution_direct, anySrc,
+                            anyWeights, biasDesc, anyDst, strides, dilation, padL, padR)
+                    : new convolution_forward.desc(prop_kind.forward_training, algorithm.convolution_direct, anySrc,
+                            anyWeights, anyDst, strides, dilation, padL, padR)), eng));
+            forward = new Step(own(new convolution_forward(fwd)), fwd.impl_info_str().getString());
+            forward.in(DNNL_ARG_SRC, src, fwd.src_desc());
+            forward.in(DNNL_ARG_WEIGHTS, weights, fwd.weights_desc());
+            if (bias) {
+                forward.in(DNNL_ARG_BIAS, biasMem, fwd.bias_desc());
+            }
+            forward.out(DNNL_ARG_DST, dst, fwd.dst_desc());
+
+            convolution_backward_data.primitive_desc bwdData = own(new convolution_backward_data.primitive_desc(
+                    own(new convolution_backward_data.desc(algorithm.convolution_direct, anySrc, anyWeights, anyDst, strides,
+                            dilation, padL, padR)), eng, fwd));
+            backwardData = new Step(own(new convolution_backward_data(bwdData)), bwdData.impl_info_str().getString());
+            backwardData.in(DNNL_ARG_DIFF_DST, diffDst, bwdData.diff_dst_desc());
+            backwardData.in(DNNL_ARG_WEIGHTS, weights, bwdData.weights_desc());
+            backwardData.out(DNNL_ARG_DIFF_SRC, diffSrc, bwdData.diff_src_desc());
+
+            convolution_backward_weights.primitive_desc bwdWeights = own(new convolution_backward_weights.primitive_desc(
+                    own(bias
+                            ? new convolution_backward_weights.desc(algorithm.convolution_direct, srcDesc, weightsDesc,
+                                    biasDesc, dstDesc, strides, dilation, padL, padR)
+                            : new convolution_backward_weights.desc(algorithm.convolution_direct, srcDesc, weightsDesc,
+                                    dstDesc, strides, dilation, padL, padR)), eng, fwd));
+            backwardWeights = new Step(own(new convolution_backward_weights(bwdWeights)),
+                    bwdWeights.impl_info_str().getString());
+            backwardWeights.in(DNNL_ARG_SRC, src, bwdWeights.src_desc());
+            backwardWeights.in(DNNL_ARG_DIFF_DST, diffDst, bwdWeights.diff_dst_desc());
+            backwardWeights.out(DNNL_ARG_DIFF_WEIGHTS, diffWeights, bwdWeights.diff_weights_desc());
+            if (bias) {
+                backwardWeights.out(DNNL_ARG_DIFF_BIAS, diffBias, bwdWeights.diff_bias_desc());
+            }
+    
+        } catch (RuntimeException e) {
+            // Whatever was created so far is freed; the caller falls back to libnd4j.
+            close();
+            throw e;
         }
-        forward.out(DNNL_ARG_DST, dst, fwd.dst_desc());
-
-        convolution_backward_data.primitive_desc bwdData = own(new convolution_backward_data.primitive_desc(
-                own(new convolution_backward_data.desc(algorithm.convolution_direct, anySrc, anyWeights, anyDst, strides,
-                        dilation, padL, padR)), eng, fwd));
-        backwardData = new Step(own(new convolution_backward_data(bwdData)), bwdData.impl_info_str().getString());
-        backwardData.in(DNNL_ARG_DIFF_DST, diffDst, bwdData.diff_dst_desc());
-        backwardData.in(DNNL_ARG_WEIGHTS, weights, bwdData.weights_desc());
-        backwardData.out(DNNL_ARG_DIFF_SRC, diffSrc, bwdData.diff_src_desc());
-
-        convolution_backward_weights.primitive_desc bwdWeights = own(new convolution_backward_weights.primitive_desc(
-                own(bias
-                        ? new convolution_backward_weights.desc(algorithm.convolution_direct, srcDesc, weightsDesc,
-                                biasDesc, dstDesc, strides, dilation, padL, padR)
-                        : new convolution_backward_weights.desc(algorithm.convolution_direct, srcDesc, weightsDesc,
-                                dstDesc, strides, dilation, padL, padR)), eng, fwd));
-        backwardWeights = new Step(own(new convolution_backward_weights(bwdWeights)),
-                bwdWeights.impl_info_str().getString());
-        backwardWeights.in(DNNL_ARG_SRC, src, bwdWeights.src_desc());
-        backwardWeights.in(DNNL_ARG_DIFF_DST, diffDst, bwdWeights.diff_dst_desc());
-        backwardWeights.out(DNNL_ARG_DIFF_WEIGHTS, diffWeights, bwdWeights.diff_weights_desc());
-        if (bias) {
-            backwardWeights.out(DNNL_ARG_DIFF_BIAS, diffBias, bwdWeights.diff_bias_desc());
-        }
-    }
-
-    ConvGeometry geometry() {
-        return geometry;
     }
 
     /** Implementation names oneDNN chose (forward, input gradient, weight gradient), for benchmarks and logs. */
