@@ -85,8 +85,9 @@ public final class BenchCompute {
         System.out.printf("fmnist-cnn, %d synthetic examples of 28x28, float32, batch %d (trainer: %d workers x %d, "
                 + "sync BN), %d measured epochs after at least " + WARMUP_STEPS + " warm-up steps%n", examples, batch,
                 workers, b, epochs);
-        System.out.printf("JVM availableProcessors=%d, ND4J omp.threads=%s blas.threads=%s, oneDNN available=%s%s%n",
-                Runtime.getRuntime().availableProcessors(), env.get("omp.threads"), env.get("blas.threads"),
+        System.out.printf("JVM availableProcessors=%d, ND4J omp.threads=%s blas.threads=%s, GOMP_SPINCOUNT=%s, "
+                + "oneDNN available=%s%s%n", Runtime.getRuntime().availableProcessors(), env.get("omp.threads"),
+                env.get("blas.threads"), System.getenv().getOrDefault("GOMP_SPINCOUNT", "unset (libgomp's default)"),
                 Dnnl.available(), Dnnl.available() ? "" : " (" + Dnnl.unavailableReason() + ")");
 
         List<DataSet> data = BenchTrain.synthetic(examples, 7);
