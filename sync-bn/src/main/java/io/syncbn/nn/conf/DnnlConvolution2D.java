@@ -2,7 +2,6 @@ package io.syncbn.nn.conf;
 
 import io.syncbn.nn.layers.DnnlConvolution2DLayer;
 import java.util.Collection;
-import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -54,14 +53,8 @@ public class DnnlConvolution2D extends ConvolutionLayer {
     public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex,
             INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
         LayerValidation.assertNInNOutSet("DnnlConvolution2D", getLayerName(), layerIndex, getNIn(), getNOut());
-        DnnlConvolution2DLayer layer = new DnnlConvolution2DLayer(conf, networkDataType);
-        layer.setListeners(listeners);
-        layer.setIndex(layerIndex);
-        layer.setParamsViewArray(layerParamsView);
-        Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
-        layer.setParamTable(params);
-        layer.setConf(conf);
-        return layer;
+        return RuntimeLayers.wire(new DnnlConvolution2DLayer(conf, networkDataType), conf, initializer(), listeners, layerIndex,
+                layerParamsView, initializeParams);
     }
 
     /** DL4J's {@link ConvolutionLayer.Builder}, building this layer. */

@@ -2,7 +2,6 @@ package io.syncbn.nn.conf;
 
 import io.syncbn.nn.layers.DnnlConvolution3DLayer;
 import java.util.Collection;
-import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.Convolution3D;
@@ -49,14 +48,8 @@ public class DnnlConvolution3D extends Convolution3D {
     public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex,
             INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
         LayerValidation.assertNInNOutSet("DnnlConvolution3D", getLayerName(), layerIndex, getNIn(), getNOut());
-        DnnlConvolution3DLayer layer = new DnnlConvolution3DLayer(conf, networkDataType);
-        layer.setListeners(listeners);
-        layer.setIndex(layerIndex);
-        layer.setParamsViewArray(layerParamsView);
-        Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
-        layer.setParamTable(params);
-        layer.setConf(conf);
-        return layer;
+        return RuntimeLayers.wire(new DnnlConvolution3DLayer(conf, networkDataType), conf, initializer(), listeners, layerIndex,
+                layerParamsView, initializeParams);
     }
 
     /** DL4J's {@link Convolution3D.Builder}, building this layer. */

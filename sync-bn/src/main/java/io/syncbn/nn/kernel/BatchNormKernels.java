@@ -35,12 +35,7 @@ public final class BatchNormKernels {
         double[] m2 = new double[channels];
         ChannelWalker.walk(layout, x, null, null, ChannelWalker.DOUBLES, (c, a, b, out, start, count, stride) -> {
             double runMean = sum(a, start, count, stride) / count;
-            double ss = squaredDeviations(a, start, count, stride, runMean);
-            double total = n[c] + count;
-            double delta = runMean - mean[c];
-            mean[c] += delta * count / total;
-            m2[c] += ss + delta * delta * n[c] * count / total;
-            n[c] = total;
+            mergeRun(n, mean, m2, c, count, runMean, squaredDeviations(a, start, count, stride, runMean));
         });
         return new ChannelMoments(layout.count(), mean, m2);
     }
@@ -85,10 +80,7 @@ public final class BatchNormKernels {
             sums[c] += sum(b, start, count, stride);
             sums[channels + c] += dotCentered(b, a, start, count, stride, mean[c]);
         });
-        for (int c = 0; c < channels; c++) {
-            sums[channels + c] *= invStd[c];
-        }
-        return sums;
+        return scaleDots(sums, invStd);
     }
 
     /** {@code dx = scale * dy + (x - mean) * slope + offset}, per channel. */
@@ -114,6 +106,27 @@ public final class BatchNormKernels {
                 }
             }
         });
+    }
+
+    /**
+     * Merges one run's {@code count} values, with mean {@code runMean} and squared deviations {@code
+     * ss}, into channel {@code c}'s running count, mean and M2 (Chan, Golub and LeVeque's update).
+     */
+    static void mergeRun(double[] n, double[] mean, double[] m2, int c, int count, double runMean, double ss) {
+        double total = n[c] + count;
+        double delta = runMean - mean[c];
+        mean[c] += delta * count / total;
+        m2[c] += ss + delta * delta * n[c] * count / total;
+        n[c] = total;
+    }
+
+    /** {@code [sum(dy), sum(dy * (x - mean))]} to {@code [sum(dy), sum(dy * xhat)]}, in place. */
+    static double[] scaleDots(double[] sums, double[] invStd) {
+        int channels = invStd.length;
+        for (int c = 0; c < channels; c++) {
+            sums[channels + c] *= invStd[c];
+        }
+        return sums;
     }
 
     /*

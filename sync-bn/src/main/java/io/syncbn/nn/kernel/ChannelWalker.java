@@ -110,7 +110,7 @@ final class ChannelWalker {
             return;
         }
         if (layout.inner() >= SLAB_MIN_INNER) {
-            walkSlabs(layout, a, b, out, blocks, visitor);
+            walkChannels(layout, a, b, out, blocks, visitor, 0, layout.channels());
         } else {
             walkRows(layout, a, b, out, blocks, visitor);
         }
@@ -133,8 +133,9 @@ final class ChannelWalker {
 
     /**
      * The runs of channels {@code [from, to)}: for each outer index, each channel's run of {@code
-     * inner} values in blocks. Every channel sees its runs in the same order, cut the same way, as in
-     * a walk of the whole tensor by one thread, so results do not depend on the number of threads.
+     * inner} values in blocks (all channels: the slabs in storage order). Every channel sees its runs
+     * in the same order, cut the same way, whatever the channel range, so results do not depend on
+     * the number of threads.
      */
     private static <A> void walkChannels(ChannelLayout layout, TensorIO a, TensorIO b, TensorIO out,
             Blocks<A> blocks, RunVisitor<A> visitor, int from, int to) {
@@ -156,31 +157,6 @@ final class ChannelWalker {
                     if (out != null) {
                         blocks.write(out, base + done, bufOut, len);
                     }
-                }
-            }
-        }
-    }
-
-    private static <A> void walkSlabs(ChannelLayout layout, TensorIO a, TensorIO b, TensorIO out,
-            Blocks<A> blocks, RunVisitor<A> visitor) {
-        long inner = layout.inner();
-        int block = (int) Math.min(BLOCK, inner);
-        A bufA = blocks.create(block);
-        A bufB = b == null ? null : blocks.create(block);
-        A bufOut = out == null ? null : blocks.create(block);
-        long slabs = layout.outer() * layout.channels();
-        for (long s = 0; s < slabs; s++) {
-            int c = (int) (s % layout.channels());
-            long base = s * inner;
-            for (long done = 0; done < inner; done += block) {
-                int len = (int) Math.min(block, inner - done);
-                blocks.read(a, base + done, bufA, len);
-                if (b != null) {
-                    blocks.read(b, base + done, bufB, len);
-                }
-                visitor.visit(c, bufA, bufB, bufOut, 0, len, 1);
-                if (out != null) {
-                    blocks.write(out, base + done, bufOut, len);
                 }
             }
         }

@@ -22,12 +22,8 @@ final class FloatKernels {
         double[] m2 = new double[channels];
         ChannelWalker.walk(layout, x, null, null, ChannelWalker.FLOATS, (c, a, b, out, start, count, stride) -> {
             double runMean = sum(a, start, count, stride) / count;
-            double ss = squaredDeviations(a, start, count, stride, runMean);
-            double total = n[c] + count;
-            double delta = runMean - mean[c];
-            mean[c] += delta * count / total;
-            m2[c] += ss + delta * delta * n[c] * count / total;
-            n[c] = total;
+            BatchNormKernels.mergeRun(n, mean, m2, c, count, runMean,
+                    squaredDeviations(a, start, count, stride, runMean));
         });
         return new ChannelMoments(layout.count(), mean, m2);
     }
@@ -58,10 +54,7 @@ final class FloatKernels {
             sums[c] += sum(b, start, count, stride);
             sums[channels + c] += dotCentered(b, a, start, count, stride, mean[c]);
         });
-        for (int c = 0; c < channels; c++) {
-            sums[channels + c] *= invStd[c];
-        }
-        return sums;
+        return BatchNormKernels.scaleDots(sums, invStd);
     }
 
     static void inputGradient(ChannelLayout layout, TensorIO x, TensorIO dy, TensorIO dx, double[] mean,

@@ -2,6 +2,7 @@ package io.syncbn.nn.layers;
 
 import io.syncbn.nn.dnnl.ConvGeometry;
 import io.syncbn.nn.dnnl.ConvolutionKernel;
+import io.syncbn.nn.kernel.TensorIO;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -15,7 +16,6 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 
 /**
  * The forward and backward pass shared by the 2-D and 3-D convolution layers, which extend different
@@ -85,9 +85,9 @@ final class ConvolutionPasses {
         return kernel.implementation(g, type);
     }
 
-    /** {@code a} in type {@code t}, C-ordered with default strides (copied only when it is not). */
+    /** {@code a} in type {@code t}, row-major without gaps (copied only when it is not). */
     static INDArray contiguous(INDArray a, DataType t) {
         INDArray c = a.dataType() == t ? a : a.castTo(t);
-        return c.ordering() == 'c' && Shape.hasDefaultStridesForShape(c) ? c : c.dup('c');
+        return TensorIO.isStreamable(c) ? c : c.dup('c');
     }
 }
