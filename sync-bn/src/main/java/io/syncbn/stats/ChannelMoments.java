@@ -186,6 +186,33 @@ public record ChannelMoments(long count, double[] mean, double[] m2) {
         acc[0] = n;
     }
 
+    /**
+     * A reduction over several packed moments laid end to end (one per layer, with the given channel
+     * counts), merging each segment with {@link #mergePacked}: one all-reduce for many layers.
+     */
+    public static ReduceOp mergeSegments(int... channels) {
+        int[] lengths = new int[channels.length];
+        int total = 0;
+        for (int i = 0; i < channels.length; i++) {
+            lengths[i] = packedLength(channels[i]);
+            total += lengths[i];
+        }
+        int expected = total;
+        return (acc, other) -> {
+            if (acc.length != expected || other.length != expected) {
+                throw new IllegalArgumentException("segmented packed moments must have length " + expected
+                        + ", but got " + acc.length + " and " + other.length);
+            }
+            int at = 0;
+            for (int length : lengths) {
+                double[] a = Arrays.copyOfRange(acc, at, at + length);
+                mergePacked(a, Arrays.copyOfRange(other, at, at + length));
+                System.arraycopy(a, 0, acc, at, length);
+                at += length;
+            }
+        };
+    }
+
     private double[] divide(long divisor) {
         double[] out = new double[channels()];
         if (divisor > 0) {

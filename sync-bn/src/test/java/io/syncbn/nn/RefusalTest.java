@@ -89,9 +89,10 @@ class RefusalTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ShardRunner.run(conf, DataType.DOUBLE, params, oneRowInAll));
         assertEquals("SyncBatchNormalization layer \"dense_bn\" (index 0): batch statistics need at least 2 values per "
-                + "channel across all workers, but the global batch of 3 worker(s) has 1 (this worker's input shape "
-                + "[0, 3]); use a global batch of at least 2 examples, or useGlobalStats(true) to normalize with "
-                + "running statistics", e.getMessage());
+                + "channel across all workers that share them, but the batch of 3 worker(s) has 1 (this worker's "
+                + "input shape [0, 3]); use a batch of at least 2 examples per group of workers that share statistics "
+                + "(all workers in sync mode), or useGlobalStats(true) to normalize with running statistics",
+                e.getMessage());
     }
 
     @Test

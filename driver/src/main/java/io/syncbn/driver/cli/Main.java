@@ -4,6 +4,7 @@ import io.syncbn.driver.config.ConfigException;
 import io.syncbn.driver.data.DataException;
 import io.syncbn.driver.run.RunRefusedException;
 import io.syncbn.driver.run.TrainingFailedException;
+import io.syncbn.driver.progress.TrainingProgress;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -11,7 +12,8 @@ import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 
 /**
- * The {@code syncbn} command line: {@code train}, {@code eval}, {@code export}, {@code verify-fixtures}.
+ * The {@code syncbn} command line: {@code train}, {@code eval}, {@code export}, {@code study}, {@code
+ * verify-fixtures}.
  * This is the main class of the {@code submit} jar for {@code spark-submit} and of {@code
  * scripts/syncbn}.
  *
@@ -44,6 +46,8 @@ public final class Main {
         cli.addSubcommand("train", new TrainCommand(out, err));
         cli.addSubcommand("eval", new EvalCommand(out));
         cli.addSubcommand("export", new ExportCommand(out));
+        cli.addSubcommand("study", new StudyCommand(out, err,
+                stream -> TrainingProgress.forConsole(stream, TrainCommand.LINE_INTERVAL)));
         cli.addSubcommand("verify-fixtures", new VerifyFixturesCommand(out, err));
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));

@@ -65,8 +65,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr", paramLabel = "RATE", description = "Adam learning rate.")
     private String lr;
 
-    @Option(names = "--bn", paramLabel = "sync|local", description = "Batch-norm statistics of the global batch "
-            + "(sync) or of each worker's shard (local, the baseline).")
+    @Option(names = "--bn", paramLabel = "sync|local|group:K", description = "Batch-norm statistics of the global "
+            + "batch (sync), of each worker's shard (local, the baseline) or of each group of K consecutive workers.")
     private String bn;
 
     @Option(names = "--model", paramLabel = "NAME", description = "Architecture: fmnist-cnn, mlp or cnn3d.")
@@ -92,6 +92,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "Checkpoint every STEPS steps and at "
             + "each epoch end; 0: at epoch ends only.")
     private String checkpointEvery;
+
+    @Option(names = "--diagnostics-every", paramLabel = "STEPS", description = "Measure the batch-norm statistics "
+            + "every STEPS steps and at each epoch end (written to metrics.jsonl); 0: never.")
+    private String diagnosticsEvery;
 
     @Option(names = "--resume", description = "Continue the unfinished run in --out DIR from its last checkpoint.",
             showDefaultValue = picocli.CommandLine.Help.Visibility.NEVER)

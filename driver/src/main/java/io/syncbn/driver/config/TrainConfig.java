@@ -30,7 +30,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param perWorkerBatch b, examples per worker per step (global batch N·b), at least 1
  * @param epochs passes over the training set, at least 1
  * @param learningRate Adam step size, finite and greater than 0
- * @param bn synchronized (global-batch) or per-worker batch-normalization statistics
+ * @param bn synchronized (global-batch), per-worker or per-group batch-normalization statistics; a
+ *     group size must divide {@code workers}
  * @param model a registered architecture ({@link Models#names()})
  * @param data a data spec ({@link DataSpec}); it is parsed here, opened when the run starts
  * @param master a Spark master URL, or empty: the master {@code spark-submit} gave, else {@code local[workers]}
@@ -38,9 +39,11 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param dtype {@link DataType#FLOAT} or {@link DataType#DOUBLE}, the network's type
  * @param out run directory, or empty: a new directory {@code runs/<date>-<time>}
  * @param checkpointEvery write a checkpoint every this many steps (0: at epoch ends only), at least 0
+ * @param diagnosticsEvery measure the batch-normalization statistics every this many steps, and at
+ *     epoch ends (0: never), at least 0
  */
 public record TrainConfig(int workers, int perWorkerBatch, int epochs, double learningRate, BnMode bn, String model,
-        String data, String master, long seed, DataType dtype, String out, int checkpointEvery) {
+        String data, String master, long seed, DataType dtype, String out, int checkpointEvery, int diagnosticsEvery) {
 
     /** Key of {@link #workers}. */
     public static final String WORKERS = "workers";
@@ -66,15 +69,22 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
     public static final String OUT = "out";
     /** Key of {@link #checkpointEvery}. */
     public static final String CHECKPOINT_EVERY = "checkpoint-every";
+    /** Key of {@link #diagnosticsEvery}. */
+    public static final String DIAGNOSTICS_EVERY = "diagnostics-every";
 
     /** Every key, in the order of the components and of written files. */
     public static final List<String> KEYS = List.of(WORKERS, PER_WORKER_BATCH, EPOCHS, LR, BN, MODEL, DATA, MASTER,
-            SEED, DTYPE, OUT, CHECKPOINT_EVERY);
+            SEED, DTYPE, OUT, CHECKPOINT_EVERY, DIAGNOSTICS_EVERY);
+
+    /**
+     * Keys added after run directories were first written, with the value that reproduces what those
+     * runs did; a stored configuration without them is read with these values.
+     */
+    private static final Map<String, String> LATER_KEYS = Map.of(DIAGNOSTICS_EVERY, "0");
 
     /** Where the build puts the copy of {@code conf/train.properties}. */
     static final String DEFAULTS_RESOURCE = "/io/syncbn/driver/config/train.properties";
 
-    private static final List<String> BN_VALUES = List.of("sync", "local");
     private static final List<String> DTYPE_VALUES = List.of("float", "double");
     private static final Pattern LOCAL_MASTER = Pattern.compile("local(?:\\[(\\d+|\\*)(?:,\\s*\\d+)?\\])?");
     private static final Pattern CLUSTER_MASTER = Pattern.compile("(?:spark|k8s|mesos)://\\S+|yarn|local-cluster\\[.+\\]");
@@ -90,6 +100,11 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
             throw new ConfigException(LR, "lr must be a finite number > 0, but got " + learningRate);
         }
         required(BN, bn);
+        try {
+            bn.requireCompatible(workers);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(BN, e.getMessage());
+        }
         required(MODEL, model);
         if (!Models.names().contains(model)) {
             throw new ConfigException(MODEL, "model must be one of " + String.join(", ", Models.names())
@@ -110,6 +125,7 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
         }
         out = required(OUT, out).strip();
         atLeast(CHECKPOINT_EVERY, checkpointEvery, 0);
+        atLeast(DIAGNOSTICS_EVERY, diagnosticsEvery, 0);
     }
 
     /**
@@ -154,6 +170,10 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
             requireKnown(key);
         }
         for (String key : KEYS) {
+            if (!values.containsKey(key) && LATER_KEYS.containsKey(key)) {
+                values = new LinkedHashMap<>(values);
+                values.put(key, LATER_KEYS.get(key));
+            }
             if (!values.containsKey(key)) {
                 throw new ConfigException(key, "missing key \"" + key + "\"; a complete configuration has every key: "
                         + String.join(", ", KEYS));
@@ -164,14 +184,15 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
                 parseInt(PER_WORKER_BATCH, values.get(PER_WORKER_BATCH), 1),
                 parseInt(EPOCHS, values.get(EPOCHS), 1),
                 parseDouble(LR, values.get(LR)),
-                BnMode.valueOf(choice(BN, values.get(BN), BN_VALUES).toUpperCase(Locale.ROOT)),
+                parseBn(values.get(BN)),
                 values.get(MODEL).strip(),
                 values.get(DATA).strip(),
                 values.get(MASTER),
                 parseLong(SEED, values.get(SEED)),
                 "double".equals(choice(DTYPE, values.get(DTYPE), DTYPE_VALUES)) ? DataType.DOUBLE : DataType.FLOAT,
                 values.get(OUT),
-                parseInt(CHECKPOINT_EVERY, values.get(CHECKPOINT_EVERY), 0));
+                parseInt(CHECKPOINT_EVERY, values.get(CHECKPOINT_EVERY), 0),
+                parseInt(DIAGNOSTICS_EVERY, values.get(DIAGNOSTICS_EVERY), 0));
     }
 
     /**
@@ -192,7 +213,7 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
         m.put(PER_WORKER_BATCH, Integer.toString(perWorkerBatch));
         m.put(EPOCHS, Integer.toString(epochs));
         m.put(LR, Double.toString(learningRate));
-        m.put(BN, bn.name().toLowerCase(Locale.ROOT));
+        m.put(BN, bn.toString());
         m.put(MODEL, model);
         m.put(DATA, data);
         m.put(MASTER, master);
@@ -200,6 +221,7 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
         m.put(DTYPE, dtype == DataType.DOUBLE ? "double" : "float");
         m.put(OUT, out);
         m.put(CHECKPOINT_EVERY, Integer.toString(checkpointEvery));
+        m.put(DIAGNOSTICS_EVERY, Integer.toString(diagnosticsEvery));
         return m;
     }
 
@@ -218,7 +240,22 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
     /** This configuration with another run directory. */
     public TrainConfig withOut(String newOut) {
         return new TrainConfig(workers, perWorkerBatch, epochs, learningRate, bn, model, data, master, seed, dtype,
-                newOut, checkpointEvery);
+                newOut, checkpointEvery, diagnosticsEvery);
+    }
+
+    /** This configuration with another job: workers, per-worker batch, BN mode, seed and diagnostics interval. */
+    public TrainConfig withJob(int newWorkers, int newPerWorkerBatch, BnMode newBn, long newSeed,
+            int newDiagnosticsEvery) {
+        return new TrainConfig(newWorkers, newPerWorkerBatch, epochs, learningRate, newBn, model, data, master,
+                newSeed, dtype, out, checkpointEvery, newDiagnosticsEvery);
+    }
+
+    private static BnMode parseBn(String text) {
+        try {
+            return BnMode.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(BN, e.getMessage());
+        }
     }
 
     private static void checkMaster(String master, int workers) {

@@ -6,6 +6,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Opens a {@link DataSource} from its spec ({@link DataSpec}): reads and validates the files, or
@@ -63,6 +64,23 @@ public final class DataSources {
      * @throws DataException for unusable data or option values; the message says where and why
      */
     public static DataSource open(DataSpec spec) {
+        DataSource all = openAll(spec);
+        if (!spec.options().containsKey(DataSpec.TRAIN_SUBSET)) {
+            return all;
+        }
+        int m = spec.intOption(DataSpec.TRAIN_SUBSET, 0, 1);
+        if (m > all.trainCount()) {
+            throw spec.badOption(DataSpec.TRAIN_SUBSET, "at most the " + all.trainCount() + " training examples the "
+                    + "source holds", Integer.toString(m));
+        }
+        DataSet train = all.train();
+        DataSet first = m == all.trainCount() ? train : new DataSet(
+                train.getFeatures().get(NDArrayIndex.interval(0, m)).dup('c'),
+                train.getLabels().get(NDArrayIndex.interval(0, m)).dup('c'));
+        return new InMemoryDataSource(all.name(), first, all.test(), all.featureShape(), all.classes());
+    }
+
+    private static DataSource openAll(DataSpec spec) {
         return switch (spec.kind()) {
             case FASHION_MNIST -> IdxDirectory.read(spec.toString(), spec.locationOr(FASHION_MNIST_DIR), 10,
                     "; Fashion-MNIST has 10 classes, so the file is damaged",

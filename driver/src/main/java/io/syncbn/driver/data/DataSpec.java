@@ -15,7 +15,7 @@ import java.util.StringJoiner;
  * <caption>Kinds, locations and options</caption>
  * <tr><th>kind</th><th>location</th><th>options</th></tr>
  * <tr><td>{@code fashion-mnist}</td><td>directory, default {@code /usr/share/datasets/fashion-mnist}</td>
- *     <td>none</td></tr>
+ *     <td>only {@code train-subset}</td></tr>
  * <tr><td>{@code idx}</td><td>directory of the four MNIST-format files (required)</td>
  *     <td>{@code classes} (default 10)</td></tr>
  * <tr><td>{@code csv}</td><td>file (required)</td>
@@ -26,7 +26,11 @@ import java.util.StringJoiner;
  *     <td>{@code train}, {@code test} (example counts), {@code seed}, {@code classes}</td></tr>
  * </table>
  *
- * <p>Examples: {@code fashion-mnist}, {@code idx:/data/mnist?classes=10}, {@code
+ * <p>Every kind also takes {@code train-subset=M}: only the first M training examples (in the order
+ * the source holds them) are trained on; the test set is unchanged. A study uses it to fit the time
+ * available.
+ *
+ * <p>Examples: {@code fashion-mnist?train-subset=12800}, {@code idx:/data/mnist?classes=10}, {@code
  * csv:/data/iris.csv?label=4&test=0.25}, {@code synthetic?train=512&seed=7}. A location cannot
  * contain {@code ?}.
  *
@@ -36,18 +40,21 @@ import java.util.StringJoiner;
  */
 public record DataSpec(Kind kind, Path location, Map<String, String> options) {
 
+    /** The option every kind takes: train on the first M training examples only (in file order). */
+    public static final String TRAIN_SUBSET = "train-subset";
+
     /** The kinds of data source, with their location rule and options. */
     public enum Kind {
         /** Fashion-MNIST as Debian's {@code dataset-fashion-mnist} installs it. */
-        FASHION_MNIST("fashion-mnist", Location.OPTIONAL, List.of()),
+        FASHION_MNIST("fashion-mnist", Location.OPTIONAL, List.of(TRAIN_SUBSET)),
         /** Any MNIST-format (IDX) set in a directory. */
-        IDX("idx", Location.REQUIRED, List.of("classes")),
+        IDX("idx", Location.REQUIRED, List.of("classes", TRAIN_SUBSET)),
         /** A table of numeric features and an integer label column. */
-        CSV("csv", Location.REQUIRED, List.of("label", "header", "test", "seed", "classes")),
+        CSV("csv", Location.REQUIRED, List.of("label", "header", "test", "seed", "classes", TRAIN_SUBSET)),
         /** Generated 28×28 images, [N, 1, 28, 28]. */
-        SYNTHETIC("synthetic", Location.NONE, List.of("train", "test", "seed", "classes")),
+        SYNTHETIC("synthetic", Location.NONE, List.of("train", "test", "seed", "classes", TRAIN_SUBSET)),
         /** Generated 8×16×16 volumes, [N, 1, 8, 16, 16]. */
-        SYNTHETIC3D("synthetic3d", Location.NONE, List.of("train", "test", "seed", "classes"));
+        SYNTHETIC3D("synthetic3d", Location.NONE, List.of("train", "test", "seed", "classes", TRAIN_SUBSET));
 
         private final String label;
         private final Location location;

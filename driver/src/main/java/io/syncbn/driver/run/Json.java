@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.node.ArrayNode;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
 /** The one JSON mapper of the run files: the Jackson that ND4J ships shaded, so no second copy is needed. */
@@ -35,6 +36,44 @@ final class Json {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Puts {@code values} as an array under {@code key}; NaN becomes {@code null} (JSON has no NaN). */
+    static void putArray(ObjectNode o, String key, double[] values) {
+        ArrayNode a = o.putArray(key);
+        for (double v : values) {
+            if (Double.isNaN(v)) {
+                a.addNull();
+            } else {
+                a.add(v);
+            }
+        }
+    }
+
+    /** Puts {@code value} under {@code key}; NaN becomes {@code null}. */
+    static void putNumber(ObjectNode o, String key, double value) {
+        if (Double.isNaN(value)) {
+            o.putNull(key);
+        } else {
+            o.put(key, value);
+        }
+    }
+
+    /** A number written by {@link #putNumber}: {@code null} reads as NaN. */
+    static double number(JsonNode n) {
+        return n == null || n.isNull() ? Double.NaN : n.asDouble();
+    }
+
+    /** An array written by {@link #putArray}, or {@code null} if absent. */
+    static double[] doubles(JsonNode n) {
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        double[] out = new double[n.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = number(n.get(i));
+        }
+        return out;
     }
 
     /** Parses JSON text. */

@@ -3,9 +3,11 @@ package io.syncbn.driver.run;
 import io.syncbn.driver.config.TrainConfig;
 import io.syncbn.driver.data.DataSource;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.node.ArrayNode;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
@@ -27,6 +29,19 @@ public record RunSummary(TrainConfig config, String sparkMaster, DataSource data
     /** The last epoch's record. */
     public EpochRecord last() {
         return epochs.get(epochs.size() - 1);
+    }
+
+    /**
+     * The {@code run_seconds} of a written summary.
+     *
+     * @throws IOException if the file cannot be read or holds no run time
+     */
+    public static double readRunSeconds(Path file) throws IOException {
+        JsonNode o = Json.parse(Files.readString(file));
+        if (!o.has("run_seconds")) {
+            throw new IOException(file + " holds no run_seconds; it is not a summary of a finished run");
+        }
+        return o.get("run_seconds").asDouble();
     }
 
     /** Writes the summary to {@code file} atomically. */

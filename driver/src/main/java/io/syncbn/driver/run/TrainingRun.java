@@ -2,6 +2,10 @@ package io.syncbn.driver.run;
 
 import io.syncbn.driver.config.TrainConfig;
 import io.syncbn.driver.data.Batches;
+import io.syncbn.driver.evaluation.EpochDiagnosis;
+import io.syncbn.driver.evaluation.EpochDiagnostics;
+import io.syncbn.driver.evaluation.TestEvaluation;
+import io.syncbn.driver.evaluation.TestResult;
 import io.syncbn.driver.data.DataSource;
 import io.syncbn.driver.data.DataSources;
 import io.syncbn.driver.models.ModelSpec;
@@ -105,12 +109,12 @@ public final class TrainingRun {
             sessionStart = System.nanoTime();
             earlierSeconds = saved.runSeconds();
             SyncTrainingMaster master = new SyncTrainingMaster.Builder(config.workers(), config.perWorkerBatch())
-                    .bnMode(config.bn()).seed(config.seed()).build();
+                    .bnMode(config.bn()).seed(config.seed()).diagnosticsEvery(config.diagnosticsEvery()).build();
             JavaRDD<MultiDataSet> examples = sc.parallelize(Batches.split(data.train(), RDD_CHUNK).stream()
                     .map(DataSet::toMultiDataSet).toList(), config.workers());
             out.printf(Locale.ROOT, "training %s on %s (%d examples, %d held out): %d workers x %d examples per step, "
                     + "%s BN, %d epoch(s), Spark master %s%n", config.model(), data.name(), data.trainCount(),
-                    data.testCount(), config.workers(), config.perWorkerBatch(), config.bn().name().toLowerCase(Locale.ROOT),
+                    data.testCount(), config.workers(), config.perWorkerBatch(), config.bn(),
                     config.epochs(), sc.master());
             try {
                 for (int epoch = saved.epoch(); epoch < config.epochs(); epoch++) {
@@ -174,15 +178,31 @@ public final class TrainingRun {
             progress.endEpoch();
             net.incrementEpochCount();
             TestResult test = TestEvaluation.evaluate(net, data.test());
+            EpochDiagnostics diagnostics = config.diagnosticsEvery() > 0
+                    ? EpochDiagnosis.measure(net, data.train(), data.test(), config.perWorkerBatch()) : null;
             EpochRecord record = new EpochRecord(epoch + 1, steps, totals.examples(), totals.loss(), totals.accuracy(),
-                    test.loss(), test.accuracy(), test.examples(), seconds);
+                    test.loss(), test.accuracy(), test.examples(), seconds, diagnostics);
             metrics.append(record);
             out.printf(Locale.ROOT, "epoch %d/%d: train loss %.4f acc %.4f | test loss %.4f acc %.4f (%d examples) | "
                     + "%.1f examples/s, %.0f s%n", record.epoch(), config.epochs(), record.trainLoss(),
                     record.trainAccuracy(), record.testLoss(), record.testAccuracy(), record.testExamples(),
                     record.examplesPerSecond(), record.trainSeconds());
+            if (diagnostics != null) {
+                out.printf(Locale.ROOT, "epoch %d/%d statistics: test acc with batch statistics (blocks of %d) %.4f; "
+                        + "running vs population gap per layer %s (mean) %s (log-variance)%n", record.epoch(),
+                        config.epochs(), diagnostics.batch(), diagnostics.testAccuracyBatch(),
+                        format(diagnostics.runningGapMean()), format(diagnostics.runningGapLogVar()));
+            }
             checkpoint(new Checkpoint(epoch + 1, 0, 0, 0, 0));
         }
+    }
+
+    private static String format(double[] values) {
+        StringBuilder s = new StringBuilder("[");
+        for (int i = 0; i < values.length; i++) {
+            s.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.3g", values[i]));
+        }
+        return s.append(']').toString();
     }
 
     /** Creates the directory of a new run, or cuts a resumed run's metrics back to its checkpoint. */

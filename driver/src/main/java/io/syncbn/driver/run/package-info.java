@@ -1,7 +1,7 @@
 /**
  * A training run and its directory: {@link io.syncbn.driver.run.TrainingRun} trains epoch by epoch in
  * checkpointed step ranges with {@link io.syncbn.driver.spark.SyncTrainingMaster}, evaluates on the
- * held-out set after every epoch ({@link io.syncbn.driver.run.TestEvaluation}), and writes the files
+ * held-out set after every epoch ({@link io.syncbn.driver.evaluation.TestEvaluation}), and writes the files
  * {@link io.syncbn.driver.run.RunDirectory} lists: the resolved configuration, {@code metrics.jsonl}
  * ({@link io.syncbn.driver.run.MetricsLog}), checkpoints ({@link io.syncbn.driver.run.Checkpoints}),
  * the model zip, the chart ({@link io.syncbn.driver.run.RunChart}) and, last, the summary. Every file

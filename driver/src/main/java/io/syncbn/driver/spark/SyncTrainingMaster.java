@@ -35,6 +35,7 @@ import org.deeplearning4j.spark.api.TrainingWorker;
 import org.deeplearning4j.spark.api.stats.SparkTrainingStats;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
@@ -76,9 +77,11 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
      * @param collectiveTimeout deadline of every collective operation
      * @param consistencyCheckInterval compare replica checksums every this many steps (0: end of epoch only)
      * @param seed shuffling seed
+     * @param diagnosticsEvery measure how far each worker's batch statistics are from the global
+     *     batch's every this many steps (0: never); reported in {@link StepMetrics}
      */
     public record Settings(int workers, int batchSizePerWorker, BnMode bnMode, Duration collectiveTimeout,
-            int consistencyCheckInterval, long seed) implements java.io.Serializable {
+            int consistencyCheckInterval, long seed, int diagnosticsEvery) implements java.io.Serializable {
 
         /** Validates every setting. */
         public Settings {
@@ -89,6 +92,11 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
                 throw new IllegalArgumentException("batchSizePerWorker must be at least 1, but got " + batchSizePerWorker);
             }
             Objects.requireNonNull(bnMode, "bnMode");
+            bnMode.requireCompatible(workers);
+            if (diagnosticsEvery < 0) {
+                throw new IllegalArgumentException("diagnosticsEvery must be at least 0 (0: never), but got "
+                        + diagnosticsEvery);
+            }
             Objects.requireNonNull(collectiveTimeout, "collectiveTimeout");
             if (collectiveTimeout.isNegative() || collectiveTimeout.isZero()) {
                 throw new IllegalArgumentException("collectiveTimeout must be positive, but got " + collectiveTimeout);
@@ -181,7 +189,7 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
         SlotCheck.requireSlots(sc.sc(), settings.workers());
         boolean graph = network instanceof ComputationGraph;
         EpochSpec spec = new EpochSpec(epoch.split(), settings.bnMode(), settings.consistencyCheckInterval(), graph,
-                fromStep, toStep);
+                fromStep, toStep, settings.diagnosticsEvery());
         Broadcast<byte[]> snapshot = sc.broadcast(EpochLoop.snapshot(network));
         ProgressServer progress = live == null ? null : openProgress(sc, live);
         // Local tasks run in this JVM and limit ND4J's threads process-wide; the driver gets them back.
@@ -233,18 +241,27 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
         return results.get(0);
     }
 
-    /** Copies parameters (including running statistics), updater state and counters. */
+    /**
+     * Copies parameters (including running statistics), updater state (none for stateless updaters
+     * such as plain SGD) and counters.
+     */
     private static void copyInto(Model trained, Model target) {
         target.params().assign(trained.params());
         if (target instanceof MultiLayerNetwork t) {
             MultiLayerNetwork s = (MultiLayerNetwork) trained;
-            t.getUpdater().getStateViewArray().assign(s.getUpdater().getStateViewArray());
+            copyState(s.getUpdater().getStateViewArray(), t.getUpdater().getStateViewArray());
             t.getLayerWiseConfigurations().setIterationCount(s.getIterationCount());
         } else {
             ComputationGraph t = (ComputationGraph) target;
             ComputationGraph s = (ComputationGraph) trained;
-            t.getUpdater().getStateViewArray().assign(s.getUpdater().getStateViewArray());
+            copyState(s.getUpdater().getStateViewArray(), t.getUpdater().getStateViewArray());
             t.getConfiguration().setIterationCount(s.getIterationCount());
+        }
+    }
+
+    private static void copyState(INDArray from, INDArray to) {
+        if (from != null && to != null) {
+            to.assign(from);
         }
     }
 
@@ -314,10 +331,11 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
         m.put("type", "SyncTrainingMaster");
         m.put("workers", settings.workers());
         m.put("batchSizePerWorker", settings.batchSizePerWorker());
-        m.put("bnMode", settings.bnMode().name());
+        m.put("bnMode", settings.bnMode().toString());
         m.put("collectiveTimeoutMillis", settings.collectiveTimeout().toMillis());
         m.put("consistencyCheckInterval", settings.consistencyCheckInterval());
         m.put("seed", settings.seed());
+        m.put("diagnosticsEvery", settings.diagnosticsEvery());
         try {
             return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(m);
         } catch (java.io.IOException e) {
@@ -376,6 +394,7 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
         private Duration collectiveTimeout = Duration.ofSeconds(120);
         private int consistencyCheckInterval = 100;
         private long seed = DEFAULT_SEED;
+        private int diagnosticsEvery;
         private Function<Settings, CollectiveConnector> connectors = TcpConnectors::forSettings;
 
         /**
@@ -399,7 +418,7 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
             return this;
         }
 
-        /** {@link BnMode#SYNC} (default) or {@link BnMode#LOCAL}. */
+        /** {@link BnMode#SYNC} (default), {@link BnMode#LOCAL} or {@link BnMode#group(int) group:K}. */
         public Builder bnMode(BnMode bnMode) {
             this.bnMode = bnMode;
             return this;
@@ -423,6 +442,15 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
             return this;
         }
 
+        /**
+         * Measure how far each worker's batch statistics are from the global batch's every this many
+         * steps (default 0: never); the measurement does not change training.
+         */
+        public Builder diagnosticsEvery(int steps) {
+            this.diagnosticsEvery = steps;
+            return this;
+        }
+
         /** How tasks join each other; the default is authenticated TCP found through Spark's barrier allGather. */
         public Builder connectors(Function<Settings, CollectiveConnector> connectors) {
             this.connectors = Objects.requireNonNull(connectors, "connectors");
@@ -432,7 +460,7 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
         /** Validates and builds. */
         public SyncTrainingMaster build() {
             return new SyncTrainingMaster(new Settings(workers, batchSizePerWorker, bnMode, collectiveTimeout,
-                    consistencyCheckInterval, seed), connectors);
+                    consistencyCheckInterval, seed, diagnosticsEvery), connectors);
         }
     }
 }

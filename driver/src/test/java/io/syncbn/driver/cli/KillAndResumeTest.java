@@ -12,7 +12,6 @@ import io.syncbn.driver.run.MetricsLog;
 import io.syncbn.driver.run.RunDirectory;
 import io.syncbn.driver.run.StepRecord;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -94,17 +93,8 @@ class KillAndResumeTest {
 
     /** Runs the job in a child JVM, kills it as soon as a checkpoint exists, returns the checkpoint's state. */
     private Checkpoint killAtFirstCheckpoint(RunDirectory dir) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx1g");
-        ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--add-opens")).forEach(command::add);
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(Main.class.getName());
-        command.addAll(List.of(train(dir)));
         Path log = tmp.resolve("child.log");
-        Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process child = ChildJvm.start(List.of(train(dir)), log);
         long deadline = System.nanoTime() + CHILD_DEADLINE.toNanos();
         Path checkpoint = dir.file(RunDirectory.CHECKPOINT);
         try {

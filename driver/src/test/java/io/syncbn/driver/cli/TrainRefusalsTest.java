@@ -53,7 +53,7 @@ class TrainRefusalsTest {
                 Arguments.of(new String[] {"--workers", "0"},
                         "syncbn train: workers must be an integer >= 1, but got 0 (from --workers)"),
                 Arguments.of(new String[] {"--bn", "global"},
-                        "syncbn train: bn must be one of sync, local, but got \"global\" (from --bn)"),
+                        "syncbn train: bn must be sync, local or group:K with an integer K >= 1, but got \"global\" (from --bn)"),
                 Arguments.of(new String[] {"--master", "local[2]"},
                         "syncbn train: master local[2] runs at most 2 tasks at once, but training needs all 8 workers "
                                 + "at once; use local[8] or at most 2 workers (from --master)"),
@@ -96,7 +96,7 @@ class TrainRefusalsTest {
         assertAll(
                 () -> assertEquals(Main.USAGE, cli.status(), cli::toString),
                 () -> assertEquals("syncbn train: " + conf + ": unknown key \"batch\"; allowed keys: workers, "
-                        + "per-worker-batch, epochs, lr, bn, model, data, master, seed, dtype, out, checkpoint-every",
+                        + "per-worker-batch, epochs, lr, bn, model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every",
                         cli.err().strip()));
     }
 

@@ -40,7 +40,7 @@ class ConfigLayersTest {
         ConfigException fromFlag = assertThrows(ConfigException.class,
                 () -> new ConfigLayers(TrainConfig.defaults(), DEFAULTS).flags(Map.of("workers", "0")).resolve());
         assertAll(
-                () -> assertEquals("bn must be one of sync, local, but got \"global\" (from " + file + ")",
+                () -> assertEquals("bn must be sync, local or group:K with an integer K >= 1, but got \"global\" (from " + file + ")",
                         fromFile.getMessage()),
                 () -> assertEquals("workers must be an integer >= 1, but got 0 (from --workers)",
                         fromFlag.getMessage()));
@@ -52,7 +52,7 @@ class ConfigLayersTest {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> new ConfigLayers(TrainConfig.defaults(), DEFAULTS).file(file));
         assertEquals(file + ": unknown key \"batch\"; allowed keys: workers, per-worker-batch, epochs, lr, bn, "
-                + "model, data, master, seed, dtype, out, checkpoint-every", e.getMessage());
+                + "model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every", e.getMessage());
     }
 
     @Test

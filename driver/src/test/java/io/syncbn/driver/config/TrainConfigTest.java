@@ -50,7 +50,7 @@ class TrainConfigTest {
     @Test
     void roundTripsThroughProperties() {
         TrainConfig config = new TrainConfig(3, 5, 2, 2.5e-4, BnMode.LOCAL, "mlp", "csv:/data/x y.csv?label=first",
-                "spark://host:7077", -7, DataType.DOUBLE, "runs/a b", 0);
+                "spark://host:7077", -7, DataType.DOUBLE, "runs/a b", 0, 7);
         assertAll(
                 () -> assertEquals(config, TrainConfig.fromProperties(config.toProperties()), "properties"),
                 () -> assertEquals(config, TrainConfig.fromMap(config.toMap()), "map"),
@@ -69,7 +69,13 @@ class TrainConfigTest {
                 Arguments.of("lr", "0", "lr must be a finite number > 0, but got 0.0"),
                 Arguments.of("lr", "Infinity", "lr must be a finite number > 0, but got Infinity"),
                 Arguments.of("lr", "fast", "lr must be a finite number > 0, but got \"fast\""),
-                Arguments.of("bn", "global", "bn must be one of sync, local, but got \"global\""),
+                Arguments.of("bn", "global", "bn must be sync, local or group:K with an integer K >= 1, but got "
+                        + "\"global\""),
+                Arguments.of("bn", "group:0", "bn must be sync, local or group:K with an integer K >= 1, but got "
+                        + "\"group:0\""),
+                Arguments.of("bn", "group:3", "bn group:3 needs a number of workers that is a multiple of 3 (groups "
+                        + "of 3 consecutive workers), but there are 8 workers; use a multiple of 3 workers or another "
+                        + "group size"),
                 Arguments.of("model", "resnet50", "model must be one of fmnist-cnn, mlp, cnn3d, but got \"resnet50\""),
                 Arguments.of("data", "mnist", "data must be a data spec KIND[:LOCATION][?KEY=VALUE&...], but data spec "
                         + "\"mnist\": unknown kind \"mnist\": must be one of fashion-mnist, idx, csv, synthetic, "
@@ -81,7 +87,8 @@ class TrainConfigTest {
                         + " but got \"cluster\""),
                 Arguments.of("seed", "1.5", "seed must be an integer, but got \"1.5\""),
                 Arguments.of("dtype", "half", "dtype must be one of float, double, but got \"half\""),
-                Arguments.of("checkpoint-every", "-1", "checkpoint-every must be an integer >= 0, but got -1"));
+                Arguments.of("checkpoint-every", "-1", "checkpoint-every must be an integer >= 0, but got -1"),
+                Arguments.of("diagnostics-every", "-5", "diagnostics-every must be an integer >= 0, but got -5"));
     }
 
     @ParameterizedTest(name = "{0}={1}")
@@ -98,7 +105,7 @@ class TrainConfigTest {
     @Test
     void codeBuiltConfigurationsPassTheSameRules() {
         ConfigException e = assertThrows(ConfigException.class, () -> new TrainConfig(0, 4, 1, 1e-3, BnMode.SYNC,
-                "fmnist-cnn", "synthetic", "", 1, DataType.FLOAT, "", 0));
+                "fmnist-cnn", "synthetic", "", 1, DataType.FLOAT, "", 0, 0));
         assertEquals("workers must be an integer >= 1, but got 0", e.getMessage());
     }
 
@@ -110,10 +117,10 @@ class TrainConfigTest {
         missing.remove("epochs");
         assertAll(
                 () -> assertEquals("unknown key \"worker\"; allowed keys: workers, per-worker-batch, epochs, lr, bn, "
-                        + "model, data, master, seed, dtype, out, checkpoint-every",
+                        + "model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every",
                         assertThrows(ConfigException.class, () -> TrainConfig.fromMap(unknown)).getMessage()),
                 () -> assertEquals("missing key \"epochs\"; a complete configuration has every key: workers, "
-                        + "per-worker-batch, epochs, lr, bn, model, data, master, seed, dtype, out, checkpoint-every",
+                        + "per-worker-batch, epochs, lr, bn, model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every",
                         assertThrows(ConfigException.class, () -> TrainConfig.fromMap(missing)).getMessage()));
     }
 

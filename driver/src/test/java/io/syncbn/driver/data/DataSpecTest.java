@@ -50,8 +50,8 @@ class DataSpecTest {
             idx?classes=3           | data spec "idx?classes=3": idx needs a location: idx:DIR
             synthetic:/tmp/x        | data spec "synthetic:/tmp/x": synthetic takes no location (it is generated)
             csv:                    | data spec "csv:": the location after "csv:" is empty
-            csv:a.csv?tset=0.3      | data spec "csv:a.csv?tset=0.3": unknown option "tset" for csv; allowed: label, header, test, seed, classes
-            fashion-mnist?classes=3 | data spec "fashion-mnist?classes=3": unknown option "classes" for fashion-mnist; it takes no options
+            csv:a.csv?tset=0.3      | data spec "csv:a.csv?tset=0.3": unknown option "tset" for csv; allowed: label, header, test, seed, classes, train-subset
+            fashion-mnist?classes=3 | data spec "fashion-mnist?classes=3": unknown option "classes" for fashion-mnist; allowed: train-subset
             csv:a.csv?test          | data spec "csv:a.csv?test": options must be KEY=VALUE separated by &, but got "test"
             csv:a.csv?test=0.1&     | data spec "csv:a.csv?test=0.1&": options must be KEY=VALUE separated by &, but got ""
             csv:a.csv?seed=1&seed=2 | data spec "csv:a.csv?seed=1&seed=2": option "seed" is given twice

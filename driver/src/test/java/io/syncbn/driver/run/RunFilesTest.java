@@ -1,10 +1,13 @@
 package io.syncbn.driver.run;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.syncbn.driver.evaluation.EpochDiagnostics;
 import io.syncbn.driver.models.ModelSpec;
 import io.syncbn.driver.models.Models;
 import io.syncbn.worker.replica.StepMetrics;
@@ -40,6 +43,42 @@ class RunFilesTest {
                     () -> assertEquals("new", Files.readString(target), "replaced by the successful write"),
                     () -> assertEquals(List.of(target), files.toList(), "no temporary file left"));
         }
+    }
+
+    /**
+     * Diagnostics in {@code metrics.jsonl} under their documented keys: NaN is written as {@code null}
+     * (JSON has no NaN) and read back as NaN; records without diagnostics have none of the keys.
+     */
+    @Test
+    void diagnosticsRoundTripUnderTheirDocumentedKeys(@TempDir Path tmp) throws IOException {
+        Path file = tmp.resolve(RunDirectory.METRICS);
+        StepMetrics diagnosed = new StepMetrics(4, 32, 1.5, 20, 9.5, new double[] {0.25, Double.NaN},
+                new double[] {0.5, Double.NaN});
+        EpochDiagnostics d = new EpochDiagnostics(List.of("bn1", "bn2"), new double[] {0.01, 0.02},
+                new double[] {0.03, 0.04}, Double.NaN, Double.NaN, 1);
+        try (MetricsLog log = MetricsLog.open(file, 0)) {
+            log.append(StepRecord.of(1, 5, 10, diagnosed));
+            log.append(StepRecord.of(1, 6, 10, new StepMetrics(5, 32, 1.4, 21, 9.0)));
+            log.append(new EpochRecord(1, 10, 320, 1.4, 0.6, 1.3, 0.65, 100, 12.0, d));
+        }
+        List<String> lines = Files.readAllLines(file);
+        MetricsLog.Contents back = MetricsLog.read(file);
+        EpochDiagnostics read = back.epochs().get(0).diagnostics();
+        assertAll(
+                () -> assertTrue(lines.get(0).contains("\"bn_div_mean\":[0.25,null],\"bn_div_logvar\":[0.5,null]"),
+                        lines.get(0)),
+                () -> assertFalse(lines.get(1).contains("bn_div"), lines.get(1)),
+                () -> assertTrue(lines.get(2).contains("\"bn_layers\":[\"bn1\",\"bn2\"],\"running_gap_mean\":[0.01,0.02],"
+                        + "\"running_gap_logvar\":[0.03,0.04],\"test_accuracy_batch_stats\":null,"
+                        + "\"test_loss_batch_stats\":null,\"batch_stats_block\":1"), lines.get(2)),
+                () -> assertArrayEquals(new double[] {0.25, Double.NaN}, back.steps().get(0).divergenceMean()),
+                () -> assertArrayEquals(new double[] {0.5, Double.NaN}, back.steps().get(0).divergenceLogVar()),
+                () -> assertFalse(back.steps().get(1).hasDiagnostics()),
+                () -> assertEquals(List.of("bn1", "bn2"), read.layers()),
+                () -> assertArrayEquals(new double[] {0.01, 0.02}, read.runningGapMean()),
+                () -> assertArrayEquals(new double[] {0.03, 0.04}, read.runningGapLogVar()),
+                () -> assertTrue(Double.isNaN(read.testAccuracyBatch()), "NaN accuracy read back as NaN"),
+                () -> assertEquals(1, read.batch()));
     }
 
     @Test

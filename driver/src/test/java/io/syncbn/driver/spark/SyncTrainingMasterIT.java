@@ -39,6 +39,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
@@ -188,6 +189,59 @@ class SyncTrainingMasterIT {
                 () -> assertTrue(!before.equals(net.params()), "parameters changed"));
     }
 
+    /**
+     * Group mode on Spark: 4 workers in groups of 2, plain SGD, so a step is linear in the gradient and
+     * equals the mean, weighted by group batch sizes, of single-process DL4J steps on each group's
+     * concatenated shards (the running statistics likewise); uneven shards with a worker running out.
+     * The per-step diagnostics come back with the metrics.
+     */
+    @Test
+    void groupModeStepsLikeOneProcessPerGroup() {
+        int workers = 4;
+        int b = 2;
+        List<DataSet> data = data(27, 8);
+        MultiLayerNetwork net = (MultiLayerNetwork) build(false, new Sgd(0.1));
+        MultiLayerNetwork reference = net.clone();
+        SyncTrainingMaster tm = new SyncTrainingMaster.Builder(workers, b).bnMode(BnMode.group(2)).seed(4)
+                .diagnosticsEvery(2).build();
+        new SparkDl4jMultiLayer(sc, net, tm).fit(rdd(data));
+
+        INDArray params = reference.params().dup();
+        for (List<DataSet> step : referenceShards(data, workers, b, 4, 0)) {
+            long total = step.stream().filter(d -> d != null).mapToLong(DataSet::numExamples).sum();
+            INDArray next = params.dup();
+            for (int g = 0; g < workers / 2; g++) {
+                List<DataSet> group = step.subList(2 * g, 2 * g + 2).stream().filter(d -> d != null).toList();
+                if (group.isEmpty()) {
+                    continue;
+                }
+                MultiLayerNetwork single = reference.clone();
+                single.setParams(params.dup());
+                DataSet concat = DataSet.merge(group);
+                single.fit(concat);
+                next.addi(single.params().sub(params).muli((double) concat.numExamples() / total));
+            }
+            params = next;
+        }
+        INDArray expected = params;
+        List<StepMetrics> steps = tm.lastEpochMetrics();
+        assertAll(
+                () -> assertClose(expected, net.params(), "parameters incl. running statistics"),
+                () -> assertEquals(4, steps.size(), "ceil(ceil(27/4)/2) steps"),
+                () -> assertTrue(steps.get(0).hasDiagnostics() && !steps.get(1).hasDiagnostics()
+                        && steps.get(2).hasDiagnostics(), "diagnostics every 2 steps"),
+                () -> assertTrue(steps.get(0).divergenceMean()[0] > 0, "4 workers of 2 examples differ from the "
+                        + "global batch: " + steps.get(0).divergenceMean()[0]));
+    }
+
+    @Test
+    void aGroupSizeThatDoesNotDivideTheWorkersIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new SyncTrainingMaster.Builder(4, 2).bnMode(BnMode.group(3)).build());
+        assertEquals("bn group:3 needs a number of workers that is a multiple of 3 (groups of 3 consecutive workers), "
+                + "but there are 4 workers; use a multiple of 3 workers or another group size", e.getMessage());
+    }
+
     @Test
     void moreWorkersThanSlotsIsRefusedAtOnce() {
         MultiLayerNetwork net = (MultiLayerNetwork) build(false, new Adam(0.02));
@@ -206,6 +260,12 @@ class SyncTrainingMasterIT {
 
     /** The per-step global batches of an epoch: worker shards in rank order, as {@link EpochSplit} defines them. */
     static List<DataSet> referenceBatches(List<DataSet> data, int workers, int b, long seed, int epoch) {
+        return referenceShards(data, workers, b, seed, epoch).stream()
+                .map(step -> DataSet.merge(step.stream().filter(d -> d != null).toList())).toList();
+    }
+
+    /** Per step, each worker's shard ({@code null} when empty), as {@link EpochSplit} defines them. */
+    static List<List<DataSet>> referenceShards(List<DataSet> data, int workers, int b, long seed, int epoch) {
         List<DataSet> examples = new ArrayList<>();
         for (DataSet d : data) {
             examples.addAll(d.asList());
@@ -217,15 +277,17 @@ class SyncTrainingMasterIT {
             long r = perm.apply(g);
             byWorker[split.workerOf(r)][(int) split.positionOf(r)] = examples.get(g);
         }
-        List<DataSet> steps = new ArrayList<>();
+        List<List<DataSet>> steps = new ArrayList<>();
         for (int s = 0; s < split.steps(); s++) {
-            List<DataSet> batch = new ArrayList<>();
+            List<DataSet> shards = new ArrayList<>();
             for (int k = 0; k < workers; k++) {
+                List<DataSet> shard = new ArrayList<>();
                 for (int i = 0; i < split.shardSize(k, s); i++) {
-                    batch.add(byWorker[k][s * b + i]);
+                    shard.add(byWorker[k][s * b + i]);
                 }
+                shards.add(shard.isEmpty() ? null : DataSet.merge(shard));
             }
-            steps.add(DataSet.merge(batch));
+            steps.add(shards);
         }
         return steps;
     }

@@ -51,7 +51,10 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  *
  * <p>Which replicas synchronize is decided at run time by the {@link io.syncbn.collective.Collective}
  * attached to the layer ({@link io.syncbn.nn.SyncBatchNorm#attach}); with none, or world size 1,
- * the layer is plain batch normalization — the "local BN" baseline.
+ * the layer is plain batch normalization — the "local BN" baseline. Attached to a group of the
+ * replicas ({@link io.syncbn.collective.Collective#split}), it normalizes with the group's statistics
+ * (group-synchronized BN); the trainer then averages the groups' running statistics ({@link
+ * io.syncbn.nn.RunningStatistics}).
  */
 public class SyncBatchNormalization extends FeedForwardLayer {
 

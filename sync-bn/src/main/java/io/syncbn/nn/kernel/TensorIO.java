@@ -62,6 +62,12 @@ public abstract sealed class TensorIO permits TensorIO.Floats, TensorIO.Doubles 
     /** Copies {@code src[0..length)} to the elements starting at {@code position}. */
     public abstract void write(long position, double[] src, int length);
 
+    /**
+     * Access to the elements {@code [from, from + length)} of this storage, as positions {@code [0,
+     * length)}: a block of consecutive examples of a row-major batch, without copying.
+     */
+    public abstract TensorIO range(long from, long length);
+
     /** Whether the storage is float (then {@link Floats#readFloats} and {@link Floats#writeFloats} copy as is). */
     public boolean isFloat() {
         return this instanceof Floats;
@@ -92,6 +98,11 @@ public abstract sealed class TensorIO permits TensorIO.Floats, TensorIO.Doubles 
                 s[i] = (float) src[i];
             }
             buffer.put(Math.toIntExact(position), s, 0, length);
+        }
+
+        @Override
+        public TensorIO range(long from, long length) {
+            return new Floats(buffer.slice(Math.toIntExact(from), Math.toIntExact(length)));
         }
 
         /** Copies {@code length} values starting at element {@code position} into {@code dst[0..length)}. */
@@ -128,6 +139,11 @@ public abstract sealed class TensorIO permits TensorIO.Floats, TensorIO.Doubles 
         @Override
         public void write(long position, double[] src, int length) {
             buffer.put(Math.toIntExact(position), src, 0, length);
+        }
+
+        @Override
+        public TensorIO range(long from, long length) {
+            return new Doubles(buffer.slice(Math.toIntExact(from), Math.toIntExact(length)));
         }
     }
 }

@@ -10,6 +10,7 @@ import io.syncbn.nn.params.SyncBatchNormParamInitializer;
 import io.syncbn.stats.ChannelMoments;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.function.Consumer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -46,6 +47,29 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
     /** Global statistics of the last training forward pass, for inspection. */
     private transient ChannelMoments lastBatchMoments;
 
+    /** This worker's own statistics in the last training forward pass (empty without examples). */
+    private transient ChannelMoments lastLocalMoments;
+
+    /** What inference normalizes with; {@link InferenceStatistics#RUNNING} unless a diagnostic asks otherwise. */
+    private transient InferenceStatistics inferenceStatistics = InferenceStatistics.RUNNING;
+
+    /** Examples per block normalized together under {@link InferenceStatistics#BATCH}. */
+    private transient int inferenceBlock = Integer.MAX_VALUE;
+
+    /** Receives the moments of every input this layer normalizes, or {@code null}. */
+    private transient Consumer<ChannelMoments> inputObserver;
+
+    /** The statistics an inference-mode forward pass normalizes with. */
+    public enum InferenceStatistics {
+        /** The running statistics (what a deployed model does; the default). */
+        RUNNING,
+        /**
+         * The statistics of the input mini-batch itself, without communicating and without updating
+         * the running statistics: the normalization the network was trained with, for diagnostics.
+         */
+        BATCH
+    }
+
     /** Per-channel state of one training forward pass. */
     private record ForwardState(long[] shape, double[] mean, double[] invStd, long globalCount, boolean batchStats) {
     }
@@ -74,6 +98,46 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
      */
     public ChannelMoments lastBatchMoments() {
         return lastBatchMoments;
+    }
+
+    /**
+     * This worker's own batch statistics in the last training forward pass (before merging with the
+     * other workers'), {@link ChannelMoments#empty empty} after {@link #forwardWithoutExamples()}, or
+     * {@code null} if there was none.
+     */
+    public ChannelMoments lastLocalMoments() {
+        return lastLocalMoments;
+    }
+
+    /** Forgets the statistics of the last training forward pass; a trainer calls it before each step. */
+    public void clearLastMoments() {
+        lastLocalMoments = null;
+        lastBatchMoments = null;
+    }
+
+    /**
+     * Chooses what inference-mode forward passes normalize with; it is not saved with the layer.
+     * {@link InferenceStatistics#BATCH} is for diagnostics (the train/inference gap): each block of
+     * {@code block} consecutive examples of an input (a shorter last one allowed) is normalized with
+     * its own statistics, as a worker holding {@code block} examples per step was trained.
+     *
+     * @param block examples per block, at least 1; ignored for {@link InferenceStatistics#RUNNING}
+     */
+    public void setInferenceStatistics(InferenceStatistics statistics, int block) {
+        if (block < 1) {
+            throw new IllegalArgumentException("the block of examples normalized together must hold at least 1 "
+                    + "example, but got " + block);
+        }
+        this.inferenceStatistics = Objects.requireNonNull(statistics, "statistics");
+        this.inferenceBlock = block;
+    }
+
+    /**
+     * Calls {@code observer} with the per-channel moments of every input this layer normalizes, in
+     * training and inference (for population statistics); {@code null} stops observing.
+     */
+    public void setInputObserver(Consumer<ChannelMoments> observer) {
+        this.inputObserver = observer;
     }
 
     @Override
@@ -105,12 +169,21 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
         int axis = conf.channelAxis(x.rank());
         ChannelLayout layout = layoutOf(x, axis);
 
+        if (!training && inferenceStatistics == InferenceStatistics.BATCH) {
+            return normalizeBlocks(x, axis, workspaceMgr);
+        }
         double[] mean;
         double[] invStd;
         long globalCount;
         boolean batchStats = training && !conf.isUseGlobalStats();
+        ChannelMoments local = batchStats || inputObserver != null ? BatchNormKernels.moments(layout, TensorIO.of(x))
+                : null;
+        if (inputObserver != null) {
+            inputObserver.accept(local);
+        }
         if (batchStats) {
-            ChannelMoments global = synchronize(BatchNormKernels.moments(layout, TensorIO.of(x)), x.shape());
+            lastLocalMoments = local;
+            ChannelMoments global = synchronize(local, x.shape(), false);
             mean = global.mean();
             invStd = inverseStd(global.biasedVariance(), conf.getEps());
             globalCount = global.count();
@@ -132,6 +205,20 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
     }
 
     /**
+     * Inference with {@link InferenceStatistics#BATCH}: consecutive blocks of {@code inferenceBlock}
+     * examples (a shorter last one allowed) are each normalized with their own statistics; nothing is
+     * communicated or updated.
+     */
+    private INDArray normalizeBlocks(INDArray x, int axis, LayerWorkspaceMgr workspaceMgr) {
+        forward = null;
+        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
+        int channels = (int) layerConf().getNOut();
+        BlockNormalization.run(x, out, axis, inferenceBlock, layerConf().getEps(), gamma(channels), beta(channels),
+                inputObserver, (count, shape) -> requireEnoughValues(count, 1, shape));
+        return out;
+    }
+
+    /**
      * Takes part in a training step without examples, for a worker whose shard of the global batch is
      * empty: makes the same collective calls as a training forward pass (contributing no values),
      * and updates the running statistics from the global batch exactly as the other replicas do.
@@ -145,7 +232,8 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
             return;
         }
         int channels = (int) conf.getNOut();
-        ChannelMoments global = synchronize(ChannelMoments.empty(channels), new long[] {0, channels});
+        lastLocalMoments = ChannelMoments.empty(channels);
+        ChannelMoments global = synchronize(lastLocalMoments, new long[] {0, channels}, true);
         forward = new ForwardState(new long[] {0, channels}, global.mean(),
                 inverseStd(global.biasedVariance(), conf.getEps()), global.count(), true);
     }
@@ -171,13 +259,21 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
     /**
      * Merges this worker's moments with every other worker's (one collective call), checks the
      * global count, and updates the running statistics.
+     *
+     * @param sitOut whether a group without any value may sit the step out (the trainer's path for a
+     *     worker without examples, {@link #forwardWithoutExamples()}): then it leaves the running
+     *     statistics as they are, and the trainer's averaging across groups gives it no weight. Any
+     *     other count below 2 is refused.
      */
-    private ChannelMoments synchronize(ChannelMoments local, long[] shape) {
+    private ChannelMoments synchronize(ChannelMoments local, long[] shape, boolean sitOut) {
         double[] packed = local.pack();
         collective.allReduce(packed, ChannelMoments.MERGE);
         ChannelMoments global = ChannelMoments.unpack(packed, local.channels());
-        requireEnoughValues(global.count(), shape);
         lastBatchMoments = global;
+        if (sitOut && global.count() == 0) {
+            return global;
+        }
+        requireEnoughValues(global.count(), collective.worldSize(), shape);
         updateRunningStatistics(global);
         return global;
     }
@@ -280,12 +376,13 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
         return ChannelLayout.of(x.shape(), axis);
     }
 
-    private void requireEnoughValues(long globalCount, long[] shape) {
-        if (globalCount < 2) {
+    private void requireEnoughValues(long count, int workers, long[] shape) {
+        if (count < 2) {
             throw new IllegalArgumentException(where() + ": batch statistics need at least 2 values per channel "
-                    + "across all workers, but the global batch of " + collective.worldSize() + " worker(s) has "
-                    + globalCount + " (this worker's input shape " + Arrays.toString(shape) + "); use a global "
-                    + "batch of at least 2 examples, or useGlobalStats(true) to normalize with running statistics");
+                    + "across all workers that share them, but the batch of " + workers + " worker(s) has "
+                    + count + " (this worker's input shape " + Arrays.toString(shape) + "); use a batch of at least "
+                    + "2 examples per group of workers that share statistics (all workers in sync mode), or "
+                    + "useGlobalStats(true) to normalize with running statistics");
         }
     }
 

@@ -48,7 +48,7 @@ public final class EpochLoop {
                     + collective.worldSize());
         }
         Model network = restore(snapshot, spec.graph());
-        Replica replica = Replica.of(network, collective, spec.bnMode());
+        Replica replica = Replica.of(network, collective, spec.bnMode(), spec.diagnosticsEvery());
         ShardStream shards = new ShardStream(examples, rank);
         shards.skip(spec.examplesOf(rank, 0, spec.fromStep()));
         List<StepMetrics> steps = new ArrayList<>();

@@ -15,14 +15,20 @@ import java.util.Objects;
  * @param graph whether the network is a ComputationGraph (else a MultiLayerNetwork)
  * @param fromStep first step of the plan to run (a resumed epoch skips the steps before it)
  * @param toStep one past the last step to run
+ * @param diagnosticsEvery measure the batch statistics' divergence every this many global steps (0: never)
  */
 public record EpochSpec(EpochSplit split, BnMode bnMode, int consistencyInterval, boolean graph, int fromStep,
-        int toStep) implements Serializable {
+        int toStep, int diagnosticsEvery) implements Serializable {
 
     /** Validates. */
     public EpochSpec {
         Objects.requireNonNull(split, "split");
         Objects.requireNonNull(bnMode, "bnMode");
+        bnMode.requireCompatible(split.workers());
+        if (diagnosticsEvery < 0) {
+            throw new IllegalArgumentException("diagnosticsEvery must be at least 0 (0: never), but got "
+                    + diagnosticsEvery);
+        }
         if (consistencyInterval < 0) {
             throw new IllegalArgumentException("consistencyInterval must be at least 0 (0 = end of epoch only), but got "
                     + consistencyInterval);
@@ -35,7 +41,7 @@ public record EpochSpec(EpochSplit split, BnMode bnMode, int consistencyInterval
 
     /** A whole epoch. */
     public EpochSpec(EpochSplit split, BnMode bnMode, int consistencyInterval, boolean graph) {
-        this(split, bnMode, consistencyInterval, graph, 0, split.steps());
+        this(split, bnMode, consistencyInterval, graph, 0, split.steps(), 0);
     }
 
     /** Whether this runs the epoch's last step. */

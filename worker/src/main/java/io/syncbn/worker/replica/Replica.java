@@ -2,11 +2,12 @@ package io.syncbn.worker.replica;
 
 import io.syncbn.collective.Collective;
 import io.syncbn.collective.ReduceOp;
+import io.syncbn.nn.RunningStatistics;
 import io.syncbn.nn.SyncBatchNorm;
+import io.syncbn.nn.SynchronizationDiagnostics;
 import io.syncbn.nn.layers.SyncBatchNormalizationLayer;
-import io.syncbn.nn.params.SyncBatchNormParamInitializer;
+import io.syncbn.stats.StatisticsDivergence;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.zip.CRC32;
@@ -26,7 +27,7 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  *
  * <p>A step computes what one machine would compute on the concatenation of all shards: each worker
  * runs forward and backward on its shard (batch-normalization statistics synchronized through the
- * collective in {@link BnMode#SYNC}), the raw gradients — DL4J's sums over examples, before the
+ * collective in {@link BnMode#SYNC}, through its group's in group mode), the raw gradients — DL4J's sums over examples, before the
  * updater — are summed across workers in one all-reduce that also carries the loss, accuracy and
  * example counts, and every replica then runs the same DL4J updater step with the global batch size.
  * Since all-reduce results are bit-identical on every rank, replicas stay bit-identical.
@@ -39,32 +40,52 @@ public final class Replica {
     private final NetworkAdapter network;
     private final Collective collective;
     private final BnMode mode;
+    private final int diagnosticsEvery;
     private final List<SyncBatchNormalizationLayer> bnLayers;
     private final OutputProbe probe;
     private Gradient viewsGradient;
 
-    private Replica(NetworkAdapter network, Collective collective, BnMode mode) {
+    private Replica(NetworkAdapter network, Collective collective, BnMode mode, int diagnosticsEvery) {
         this.network = network;
         network.initGradientViews();
         this.collective = Objects.requireNonNull(collective, "collective");
         this.mode = Objects.requireNonNull(mode, "mode");
+        if (diagnosticsEvery < 0) {
+            throw new IllegalArgumentException("diagnosticsEvery must be at least 0 (0: never), but got "
+                    + diagnosticsEvery);
+        }
+        this.diagnosticsEvery = diagnosticsEvery;
         this.bnLayers = network.syncBnLayers();
         this.probe = new OutputProbe(network);
         Model model = network.model();
         model.addListeners(probe);
-        if (mode == BnMode.SYNC) {
-            SyncBatchNorm.attach(model, collective);
-        } else {
+        int world = collective.worldSize();
+        int groupSize = mode.groupSize(world);
+        if (!mode.synchronizesLayers()) {
             SyncBatchNorm.detach(model);
+        } else {
+            SyncBatchNorm.attach(model, groupSize == world ? collective : collective.split(groupSize));
         }
     }
 
     /**
      * A replica of {@code network} (a {@code MultiLayerNetwork} or {@code ComputationGraph}, already
      * initialized) that synchronizes through {@code collective}.
+     *
+     * @throws IllegalArgumentException if {@code mode} is {@code group:K} and K does not divide the
+     *     world size
      */
     public static Replica of(Model network, Collective collective, BnMode mode) {
-        return new Replica(NetworkAdapter.of(network), collective, mode);
+        return of(network, collective, mode, 0);
+    }
+
+    /**
+     * A replica that also measures, every {@code diagnosticsEvery} global steps (0: never), how far
+     * each worker's batch statistics are from the global batch's ({@link SynchronizationDiagnostics});
+     * the measurement does not change training.
+     */
+    public static Replica of(Model network, Collective collective, BnMode mode, int diagnosticsEvery) {
+        return new Replica(NetworkAdapter.of(network), collective, mode, diagnosticsEvery);
     }
 
     /** The network this replica trains. */
@@ -85,6 +106,9 @@ public final class Replica {
         double regularization = network.regularizationScore();
         double dataLossSum = 0;
         long correct = 0;
+        for (SyncBatchNormalizationLayer bn : bnLayers) {
+            bn.clearLastMoments();
+        }
         if (examples > 0) {
             probe.expect(shard.getLabels(0));
             double score = network.computeGradientAndScore(shard);
@@ -93,6 +117,9 @@ public final class Replica {
         } else {
             participateWithoutExamples();
         }
+        List<StatisticsDivergence> diagnostics = diagnosticsEvery > 0 && iteration % diagnosticsEvery == 0
+                ? SynchronizationDiagnostics.measure(bnLayers, collective,
+                        mode.groupSize(collective.worldSize()) == collective.worldSize()) : null;
         INDArray gradient = network.flattenedGradients();
         double[] reduced = exchange(gradient, dataLossSum, examples, correct);
         long globalExamples = Math.round(reduced[1]);
@@ -101,12 +128,17 @@ public final class Replica {
                     + collective.worldSize() + " workers; every step needs at least one example");
         }
         network.update(examples > 0 ? currentGradient() : viewsGradient(), Math.toIntExact(globalExamples));
-        if (mode == BnMode.LOCAL) {
-            averageRunningStatistics(examples, globalExamples);
+        if (mode.averagesRunningStatistics(collective.worldSize())) {
+            RunningStatistics.average(bnLayers, collective);
         }
         double loss = reduced[0] / globalExamples + regularization;
-        return new StepMetrics(iteration, globalExamples, loss, Math.round(reduced[2]),
-                (System.nanoTime() - start) / 1e6);
+        double millis = (System.nanoTime() - start) / 1e6;
+        if (diagnostics == null) {
+            return new StepMetrics(iteration, globalExamples, loss, Math.round(reduced[2]), millis);
+        }
+        return new StepMetrics(iteration, globalExamples, loss, Math.round(reduced[2]), millis,
+                diagnostics.stream().mapToDouble(StatisticsDivergence::mean).toArray(),
+                diagnostics.stream().mapToDouble(StatisticsDivergence::logVar).toArray());
     }
 
     /**
@@ -151,7 +183,7 @@ public final class Replica {
     }
 
     private void participateWithoutExamples() {
-        if (mode == BnMode.SYNC) {
+        if (mode.synchronizesLayers()) {
             for (SyncBatchNormalizationLayer bn : bnLayers) {
                 bn.forwardWithoutExamples();
             }
@@ -190,33 +222,6 @@ public final class Replica {
         }
         throw new IllegalArgumentException("the network's data type must be FLOAT or DOUBLE for training, but is "
                 + gradient.dataType());
-    }
-
-    /** In {@link BnMode#LOCAL}, replaces every replica's running statistics by their example-weighted mean. */
-    private void averageRunningStatistics(int examples, long globalExamples) {
-        List<INDArray> stats = new ArrayList<>();
-        for (SyncBatchNormalizationLayer bn : bnLayers) {
-            stats.add(bn.getParam(SyncBatchNormParamInitializer.GLOBAL_MEAN));
-            stats.add(bn.getParam(SyncBatchNormParamInitializer.GLOBAL_VAR));
-        }
-        int total = stats.stream().mapToInt(a -> (int) a.length()).sum();
-        double[] buf = new double[total];
-        int at = 0;
-        for (INDArray a : stats) {
-            double[] v = a.toDoubleVector();
-            for (double x : v) {
-                buf[at++] = x * examples;
-            }
-        }
-        collective.allReduce(buf, ReduceOp.SUM);
-        at = 0;
-        for (INDArray a : stats) {
-            double[] v = new double[(int) a.length()];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = buf[at++] / globalExamples;
-            }
-            a.assign(org.nd4j.linalg.factory.Nd4j.createFromArray(v).reshape(a.shape()).castTo(a.dataType()));
-        }
     }
 
     private Gradient currentGradient() {

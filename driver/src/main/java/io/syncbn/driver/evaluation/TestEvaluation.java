@@ -1,4 +1,4 @@
-package io.syncbn.driver.run;
+package io.syncbn.driver.evaluation;
 
 import io.syncbn.driver.data.Batches;
 import org.deeplearning4j.nn.api.Model;
@@ -39,23 +39,34 @@ public final class TestEvaluation {
      * @throws IllegalArgumentException if {@code test} is empty or the network is of another kind
      */
     public static TestResult evaluate(Model network, DataSet test) {
+        return evaluate(network, test, BATCH);
+    }
+
+    /**
+     * Evaluates {@code network} on {@code test} in inference batches of {@code batch} examples (the
+     * last one shorter); the result depends on the batch only when batch normalization normalizes
+     * with batch statistics ({@code io.syncbn.driver.diagnostics}).
+     *
+     * @throws IllegalArgumentException if {@code test} is empty or the network is of another kind
+     */
+    public static TestResult evaluate(Model network, DataSet test, int batch) {
         int n = test.numExamples();
         if (n == 0) {
             throw new IllegalArgumentException("the test set holds no examples; give a data set with held-out examples");
         }
         Evaluation evaluation = new Evaluation(test.getLabels().columns());
         double lossSum = 0;
-        for (DataSet batch : Batches.split(test, BATCH)) {
-            INDArray output = output(network, batch.getFeatures());
-            if (output.columns() != batch.getLabels().columns()) {
+        for (DataSet part : Batches.split(test, batch)) {
+            INDArray output = output(network, part.getFeatures());
+            if (output.columns() != part.getLabels().columns()) {
                 throw new IllegalArgumentException("the network predicts " + output.columns() + " classes, but the test "
-                        + "labels have " + batch.getLabels().columns() + "; evaluate it on data with "
+                        + "labels have " + part.getLabels().columns() + "; evaluate it on data with "
                         + output.columns() + " classes");
             }
-            evaluation.eval(batch.getLabels(), output);
-            double loss = network instanceof MultiLayerNetwork net ? net.score(batch, false)
-                    : ((ComputationGraph) network).score(batch, false);
-            lossSum += loss * batch.numExamples();
+            evaluation.eval(part.getLabels(), output);
+            double loss = network instanceof MultiLayerNetwork net ? net.score(part, false)
+                    : ((ComputationGraph) network).score(part, false);
+            lossSum += loss * part.numExamples();
         }
         return new TestResult(n, evaluation.accuracy(), lossSum / n, evaluation);
     }

@@ -1,4 +1,4 @@
-package io.syncbn.driver.run;
+package io.syncbn.driver.evaluation;
 
 import org.nd4j.evaluation.classification.Evaluation;
 
