@@ -3,7 +3,7 @@ package io.syncbn.driver.evaluation;
 import io.syncbn.driver.data.Batches;
 import io.syncbn.nn.SyncBatchNorm;
 import io.syncbn.nn.layers.SyncBatchNormalizationLayer;
-import io.syncbn.nn.layers.SyncBatchNormalizationLayer.InferenceStatistics;
+import io.syncbn.nn.layers.InferenceStatistics;
 import io.syncbn.nn.params.SyncBatchNormParamInitializer;
 import io.syncbn.stats.ChannelMoments;
 import io.syncbn.stats.StatisticsDivergence;

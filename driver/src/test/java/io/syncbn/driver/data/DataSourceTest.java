@@ -1,6 +1,7 @@
 package io.syncbn.driver.data;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,8 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** The global-batch check and the shape checks of an in-memory source, with their messages. */
 class DataSourceTest {
@@ -24,6 +27,27 @@ class DataSourceTest {
                         assertThrows(DataException.class, () -> data.requireAtLeast(32)).getMessage()),
                 () -> assertEquals("globalBatch must be >= 1, but got 0",
                         assertThrows(IllegalArgumentException.class, () -> data.requireAtLeast(0)).getMessage()));
+    }
+
+    @Test
+    void trainSubsetKeepsTheFirstTrainingExamplesAndTheWholeTestSet() {
+        DataSource all = DataSources.open("synthetic?train=64&test=16");
+        DataSource first = DataSources.open("synthetic?train=64&test=16&train-subset=10");
+        assertAll(
+                () -> assertEquals(10, first.trainCount()),
+                () -> assertArrayEquals(values(all.train().getFeatures().get(NDArrayIndex.interval(0, 10))),
+                        values(first.train().getFeatures()), "the first 10 examples, in order"),
+                () -> assertArrayEquals(values(all.train().getLabels().get(NDArrayIndex.interval(0, 10))),
+                        values(first.train().getLabels()), "their labels"),
+                () -> assertArrayEquals(values(all.test().getFeatures()), values(first.test().getFeatures()),
+                        "the test set unchanged"),
+                () -> assertEquals("data spec \"synthetic?train=64&test=16&train-subset=0\": option train-subset must "
+                        + "be an integer >= 1, but got \"0\"", assertThrows(DataException.class,
+                                () -> DataSources.open("synthetic?train=64&test=16&train-subset=0")).getMessage()));
+    }
+
+    private static double[] values(INDArray a) {
+        return a.dup('c').reshape(-1).toDoubleVector();
     }
 
     @Test

@@ -59,17 +59,6 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
     /** Receives the moments of every input this layer normalizes, or {@code null}. */
     private transient Consumer<ChannelMoments> inputObserver;
 
-    /** The statistics an inference-mode forward pass normalizes with. */
-    public enum InferenceStatistics {
-        /** The running statistics (what a deployed model does; the default). */
-        RUNNING,
-        /**
-         * The statistics of the input mini-batch itself, without communicating and without updating
-         * the running statistics: the normalization the network was trained with, for diagnostics.
-         */
-        BATCH
-    }
-
     /** Per-channel state of one training forward pass. */
     private record ForwardState(long[] shape, double[] mean, double[] invStd, long globalCount, boolean batchStats) {
     }
