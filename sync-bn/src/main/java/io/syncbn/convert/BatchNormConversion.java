@@ -2,6 +2,7 @@ package io.syncbn.convert;
 
 import io.syncbn.nn.conf.ConfigFields;
 import io.syncbn.nn.conf.SyncBatchNormalization;
+import io.syncbn.nn.conf.SyncBatchNormalization.RunningVariance;
 import io.syncbn.nn.params.SyncBatchNormParamInitializer;
 import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
@@ -36,18 +37,33 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * Conversion to DL4J is refused for networks with 3-D convolutions: DL4J's own layer normalizes only
  * rank 2 and rank 4 inputs.
  *
- * <p>Behavioural defaults: converted synchronized layers update the running variance with the
- * unbiased variance (PyTorch's convention), where DL4J's layer used the biased one; outputs in both
- * training and inference mode are unchanged.
+ * <p>Behaviour is kept: by default a converted synchronized layer updates its running variance with
+ * the biased batch variance, as DL4J's layer does ({@link RunningVariance#BIASED}), so the converted
+ * network computes what the DL4J network computes — outputs in training and inference mode, and the
+ * running statistics as both go on training. Pass {@link RunningVariance#UNBIASED} to switch to the BN
+ * paper's and PyTorch's convention instead; inference outputs are then unchanged only until the next
+ * training step. Converting back with {@code toDl4j} gives DL4J's biased convention whatever the
+ * synchronized layer used.
  */
 public final class BatchNormConversion {
 
     private BatchNormConversion() {
     }
 
-    /** The synchronized equivalent of DL4J's layer configuration. */
+    /** The synchronized equivalent of DL4J's layer configuration, with DL4J's (biased) running variance. */
     public static SyncBatchNormalization toSync(BatchNormalization bn) {
+        return toSync(bn, RunningVariance.BIASED);
+    }
+
+    /**
+     * The synchronized equivalent of DL4J's layer configuration.
+     *
+     * @param runningVariance the variance the running average is updated with; {@link
+     *     RunningVariance#BIASED} keeps DL4J's behaviour
+     */
+    public static SyncBatchNormalization toSync(BatchNormalization bn, RunningVariance runningVariance) {
         SyncBatchNormalization out = new SyncBatchNormalization();
+        out.setRunningVariance(java.util.Objects.requireNonNull(runningVariance, "runningVariance"));
         copyBaseFields(bn, out);
         out.setDecay(bn.getDecay());
         out.setEps(bn.getEps());
@@ -81,7 +97,12 @@ public final class BatchNormConversion {
 
     /** A copy of {@code conf} with every DL4J batch normalization replaced by the synchronized one. */
     public static MultiLayerConfiguration toSync(MultiLayerConfiguration conf) {
-        return NetworkRewrite.replaceLayers(conf, BatchNormConversion::toSyncIfBn);
+        return toSync(conf, RunningVariance.BIASED);
+    }
+
+    /** As {@link #toSync(MultiLayerConfiguration)}, with the given running-variance convention. */
+    public static MultiLayerConfiguration toSync(MultiLayerConfiguration conf, RunningVariance runningVariance) {
+        return NetworkRewrite.replaceLayers(conf, l -> toSyncIfBn(l, runningVariance));
     }
 
     /** A copy of {@code conf} with every synchronized batch normalization replaced by DL4J's. */
@@ -92,7 +113,13 @@ public final class BatchNormConversion {
 
     /** A copy of {@code conf} with every DL4J batch normalization replaced by the synchronized one. */
     public static ComputationGraphConfiguration toSync(ComputationGraphConfiguration conf) {
-        return NetworkRewrite.replaceLayers(conf, BatchNormConversion::toSyncIfBn);
+        return toSync(conf, RunningVariance.BIASED);
+    }
+
+    /** As {@link #toSync(ComputationGraphConfiguration)}, with the given running-variance convention. */
+    public static ComputationGraphConfiguration toSync(ComputationGraphConfiguration conf,
+            RunningVariance runningVariance) {
+        return NetworkRewrite.replaceLayers(conf, l -> toSyncIfBn(l, runningVariance));
     }
 
     /** A copy of {@code conf} with every synchronized batch normalization replaced by DL4J's. */
@@ -105,9 +132,15 @@ public final class BatchNormConversion {
         return NetworkRewrite.replaceLayers(conf, BatchNormConversion::toDl4jIfSync);
     }
 
-    /** A new network with synchronized batch normalization and {@code net}'s parameters. */
+    /** A new network with synchronized batch normalization and {@code net}'s parameters, behaving as {@code net}. */
     public static MultiLayerNetwork toSync(MultiLayerNetwork net) {
-        return NetworkRewrite.convert(net, toSync(net.getLayerWiseConfigurations()), BatchNormConversion::sourceValue);
+        return toSync(net, RunningVariance.BIASED);
+    }
+
+    /** As {@link #toSync(MultiLayerNetwork)}, with the given running-variance convention. */
+    public static MultiLayerNetwork toSync(MultiLayerNetwork net, RunningVariance runningVariance) {
+        return NetworkRewrite.convert(net, toSync(net.getLayerWiseConfigurations(), runningVariance),
+                BatchNormConversion::sourceValue);
     }
 
     /** A new network with DL4J's batch normalization and {@code net}'s parameters, loadable without this project. */
@@ -115,9 +148,15 @@ public final class BatchNormConversion {
         return NetworkRewrite.convert(net, toDl4j(net.getLayerWiseConfigurations()), BatchNormConversion::sourceValue);
     }
 
-    /** A new graph with synchronized batch normalization and {@code graph}'s parameters. */
+    /** A new graph with synchronized batch normalization and {@code graph}'s parameters, behaving as {@code graph}. */
     public static ComputationGraph toSync(ComputationGraph graph) {
-        return NetworkRewrite.convert(graph, toSync(graph.getConfiguration()), BatchNormConversion::sourceValue);
+        return toSync(graph, RunningVariance.BIASED);
+    }
+
+    /** As {@link #toSync(ComputationGraph)}, with the given running-variance convention. */
+    public static ComputationGraph toSync(ComputationGraph graph, RunningVariance runningVariance) {
+        return NetworkRewrite.convert(graph, toSync(graph.getConfiguration(), runningVariance),
+                BatchNormConversion::sourceValue);
     }
 
     /** A new graph with DL4J's batch normalization and {@code graph}'s parameters, loadable without this project. */
@@ -125,8 +164,9 @@ public final class BatchNormConversion {
         return NetworkRewrite.convert(graph, toDl4j(graph.getConfiguration()), BatchNormConversion::sourceValue);
     }
 
-    static org.deeplearning4j.nn.conf.layers.Layer toSyncIfBn(org.deeplearning4j.nn.conf.layers.Layer l) {
-        return l instanceof BatchNormalization bn ? toSync(bn) : l;
+    static org.deeplearning4j.nn.conf.layers.Layer toSyncIfBn(org.deeplearning4j.nn.conf.layers.Layer l,
+            RunningVariance runningVariance) {
+        return l instanceof BatchNormalization bn ? toSync(bn, runningVariance) : l;
     }
 
     static org.deeplearning4j.nn.conf.layers.Layer toDl4jIfSync(org.deeplearning4j.nn.conf.layers.Layer l) {

@@ -11,6 +11,8 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.FrozenLayer;
+import org.deeplearning4j.nn.layers.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -47,8 +49,22 @@ public final class SyncBatchNorm {
         return attach(network, SingleCollective.instance());
     }
 
-    /** The synchronized batch-normalization layers of {@code network}, in layer order. */
+    /** The synchronized batch-normalization layers of {@code network}, in layer order, frozen or not. */
     public static List<SyncBatchNormalizationLayer> layers(Model network) {
+        return find(network, true);
+    }
+
+    /**
+     * The synchronized batch-normalization layers of {@code network} that train: not inside a {@code
+     * FrozenLayer} or {@code FrozenLayerWithBackprop} (what {@code TransferLearning}'s feature
+     * extractor makes). A frozen layer always normalizes with its running statistics, as DL4J's frozen
+     * layers do, so it never communicates and a trainer leaves it out of every collective.
+     */
+    public static List<SyncBatchNormalizationLayer> trainedLayers(Model network) {
+        return find(network, false);
+    }
+
+    private static List<SyncBatchNormalizationLayer> find(Model network, boolean withFrozen) {
         Layer[] all;
         if (network instanceof MultiLayerNetwork mln) {
             all = mln.getLayers();
@@ -61,10 +77,12 @@ public final class SyncBatchNorm {
         List<SyncBatchNormalizationLayer> found = new ArrayList<>();
         for (Layer layer : all) {
             Layer inner = layer;
+            boolean frozen = false;
             while (inner instanceof BaseWrapperLayer wrapper) {
+                frozen |= wrapper instanceof FrozenLayer || wrapper instanceof FrozenLayerWithBackprop;
                 inner = wrapper.getUnderlying();
             }
-            if (inner instanceof SyncBatchNormalizationLayer bn) {
+            if (inner instanceof SyncBatchNormalizationLayer bn && (withFrozen || !frozen)) {
                 found.add(bn);
             }
         }

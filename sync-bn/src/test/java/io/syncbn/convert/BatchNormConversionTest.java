@@ -54,6 +54,40 @@ class BatchNormConversionTest {
                         "updater state carried over"));
     }
 
+    /**
+     * Conversion followed by training: by default the converted network goes on computing what the
+     * DL4J network computes (DL4J's biased running variance), to rounding in float64; with the
+     * unbiased convention asked for, the running variance and so the inference outputs move away.
+     * 39 examples, Adam, 5 full-batch steps after the conversion.
+     */
+    @Test
+    void convertedNetworkTrainsLikeTheDl4jNetwork() {
+        MultiLayerNetwork dl4j = new MultiLayerNetwork(Networks.list(Networks.Kind.NCHW,
+                () -> new BatchNormalization.Builder().decay(0.8).build(), new Adam(0.05), DataType.DOUBLE, 3));
+        dl4j.init();
+        MultiLayerNetwork kept = BatchNormConversion.toSync(dl4j);
+        MultiLayerNetwork unbiased = BatchNormConversion.toSync(dl4j, SyncBatchNormalization.RunningVariance.UNBIASED);
+        INDArray x = Networks.features(Networks.Kind.NCHW, 39, DataType.DOUBLE, 5);
+        INDArray y = Networks.labels(39, DataType.DOUBLE, 5);
+        for (int step = 0; step < 5; step++) {
+            dl4j.fit(x, y);
+            kept.fit(x, y);
+            unbiased.fit(x, y);
+        }
+        INDArray probe = Networks.features(Networks.Kind.NCHW, 6, DataType.DOUBLE, 79);
+        double keptError = ShardRunner.normalizedError(ShardRunner.flat(dl4j.output(probe)),
+                ShardRunner.flat(kept.output(probe)));
+        double unbiasedError = ShardRunner.normalizedError(ShardRunner.flat(dl4j.output(probe)),
+                ShardRunner.flat(unbiased.output(probe)));
+        SyncBatchNormalization bn = (SyncBatchNormalization) kept.getLayerWiseConfigurations().getConf(1).getLayer();
+        assertAll(
+                () -> assertEquals(SyncBatchNormalization.RunningVariance.BIASED, bn.getRunningVariance()),
+                () -> assertTrue(keptError <= 1e-10, "default conversion: inference after training differs from "
+                        + "DL4J's by " + keptError),
+                () -> assertTrue(unbiasedError > 1e-6, "the unbiased convention changes the running variance, so "
+                        + "inference moves away from DL4J's: " + unbiasedError));
+    }
+
     @Test
     void syncNetworkExportsToPlainDl4j(@TempDir Path dir) throws IOException {
         MultiLayerNetwork sync = new MultiLayerNetwork(Networks.list(Networks.Kind.DENSE,

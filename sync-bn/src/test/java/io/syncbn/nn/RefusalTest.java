@@ -14,6 +14,7 @@ import java.util.Random;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** Every refusal of the layer, with its message: what was wrong, the rule, and how to fix it. */
@@ -117,14 +118,33 @@ class RefusalTest {
     }
 
     @Test
-    void backpropNeedsATrainingForwardPass() {
+    void backpropNeedsAForwardPass() {
         SyncBatchNormalizationLayer layer = SyncBatchNorm.standalone(
                 new SyncBatchNormalization.Builder().nIn(2).nOut(2).build(), DataType.FLOAT);
         layer.setInput(Nd4j.rand(DataType.FLOAT, 4, 2), WS);
-        layer.activate(false, WS);
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> layer.backpropGradient(Nd4j.rand(DataType.FLOAT, 4, 2), WS));
-        assertEquals("SyncBatchNormalization layer (index 0): backpropGradient needs a training-mode forward pass "
-                + "(activate(true, ...)) on the same input first", e.getMessage());
+        assertEquals("SyncBatchNormalization layer (index 0): backpropGradient needs a forward pass (activate) on the "
+                + "same input first", e.getMessage());
+    }
+
+    /**
+     * After an inference forward pass (what {@code FrozenLayerWithBackprop} runs), backprop treats the
+     * running statistics as constants: dx = dy · γ / √(running variance + ε), as DL4J's frozen BN does.
+     */
+    @Test
+    void backpropAfterInferenceUsesTheRunningStatistics() {
+        SyncBatchNormalizationLayer layer = SyncBatchNorm.standalone(new SyncBatchNormalization.Builder().nIn(2)
+                .nOut(2).eps(1e-3).build(), DataType.DOUBLE);
+        layer.setParam("gamma", Nd4j.createFromArray(new double[][] {{1.5, -0.5}}));
+        layer.setParam("var", Nd4j.createFromArray(new double[][] {{4.0, 0.25}}));
+        layer.setInput(Nd4j.rand(DataType.DOUBLE, 3, 2), WS);
+        layer.activate(false, WS);
+        INDArray dy = Nd4j.rand(DataType.DOUBLE, 3, 2);
+        INDArray dx = layer.backpropGradient(dy, WS).getSecond();
+        for (int i = 0; i < 3; i++) {
+            assertEquals(dy.getDouble(i, 0) * 1.5 / Math.sqrt(4.001), dx.getDouble(i, 0), 1e-12, "row " + i);
+            assertEquals(dy.getDouble(i, 1) * -0.5 / Math.sqrt(0.251), dx.getDouble(i, 1), 1e-12, "row " + i);
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.syncbn.driver.spark;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,6 +27,7 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.junit.jupiter.api.AfterAll;
@@ -232,6 +234,32 @@ class SyncTrainingMasterIT {
                         && steps.get(2).hasDiagnostics(), "diagnostics every 2 steps"),
                 () -> assertTrue(steps.get(0).divergenceMean()[0] > 0, "4 workers of 2 examples differ from the "
                         + "global batch: " + steps.get(0).divergenceMean()[0]));
+    }
+
+    /**
+     * Fine-tuning on Spark: a feature extractor frozen with {@code TransferLearning} (conv and BN in a
+     * {@code FrozenLayer}), uneven shards and workers without examples in the last step; equals
+     * single-process DL4J training, and the frozen layers keep their parameters and running statistics.
+     */
+    @Test
+    void fineTuningWithAFrozenFeatureExtractorMatchesSingleProcessTraining() {
+        MultiLayerNetwork base = (MultiLayerNetwork) build(false, new Adam(0.02));
+        base.fit(data(8, 2).get(3));
+        MultiLayerNetwork net = new TransferLearning.Builder(base).setFeatureExtractor(1).build();
+        MultiLayerNetwork reference = net.clone();
+        INDArray frozenBefore = net.getLayer(1).params().dup();
+        int workers = 4;
+        int b = 2;
+        List<DataSet> data = data(27, 6);
+        new SparkDl4jMultiLayer(sc, net, new SyncTrainingMaster.Builder(workers, b).seed(8).build()).fit(rdd(data));
+        for (DataSet step : referenceBatches(data, workers, b, 8, 0)) {
+            reference.fit(step);
+        }
+        assertAll(
+                () -> assertClose(reference.params(), net.params(), "parameters incl. running statistics"),
+                () -> assertArrayEquals(frozenBefore.reshape(-1).toDoubleVector(),
+                        net.getLayer(1).params().reshape(-1).toDoubleVector(), "frozen BN unchanged, exactly"),
+                () -> assertTrue(net.getLayer(1).getClass().getSimpleName().startsWith("Frozen"), "BN is frozen"));
     }
 
     @Test

@@ -55,6 +55,13 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  * replicas ({@link io.syncbn.collective.Collective#split}), it normalizes with the group's statistics
  * (group-synchronized BN); the trainer then averages the groups' running statistics ({@link
  * io.syncbn.nn.RunningStatistics}).
+ *
+ * <p><b>Fine-tuning.</b> {@code useGlobalStats(true)} normalizes with the running statistics in
+ * training while gamma and beta still train; wrapping the layer in DL4J's {@code FrozenLayer} (what
+ * {@code TransferLearning}'s feature extractor does) or {@code FrozenLayerWithBackprop} fixes gamma,
+ * beta and the running statistics as DL4J does for its own BN: the layer then always runs in inference
+ * mode (backprop through {@code FrozenLayerWithBackprop} treats the running statistics as constants)
+ * and never communicates ({@link io.syncbn.nn.SyncBatchNorm#trainedLayers}).
  */
 public class SyncBatchNormalization extends FeedForwardLayer {
 

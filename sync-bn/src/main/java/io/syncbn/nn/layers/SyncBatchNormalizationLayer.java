@@ -189,7 +189,8 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
         }
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
         BatchNormKernels.normalize(layout, TensorIO.of(x), TensorIO.of(out), mean, scale, beta(layout.channels()));
-        forward = training ? new ForwardState(x.shape(), mean, invStd, globalCount, batchStats) : null;
+        // Inference keeps its state too: a FrozenLayerWithBackprop runs inference forward, then backprop.
+        forward = new ForwardState(x.shape(), mean, invStd, globalCount, batchStats);
         return out;
     }
 
@@ -271,8 +272,8 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
         if (forward == null) {
-            throw new IllegalStateException(where() + ": backpropGradient needs a training-mode forward pass "
-                    + "(activate(true, ...)) on the same input first");
+            throw new IllegalStateException(where() + ": backpropGradient needs a forward pass (activate) on the "
+                    + "same input first");
         }
         INDArray x = streamable(input);
         INDArray dy = streamable(epsilon);

@@ -74,9 +74,9 @@ abstract sealed class NetworkAdapter permits NetworkAdapter.ListNetwork, Network
     /** The layers in forward (topological) order. */
     abstract List<Layer> layersInForwardOrder();
 
-    /** The synchronized batch-normalization layers, in forward order. */
+    /** The synchronized batch-normalization layers that train (not frozen), in forward order. */
     final List<SyncBatchNormalizationLayer> syncBnLayers() {
-        List<SyncBatchNormalizationLayer> all = SyncBatchNorm.layers(model());
+        List<SyncBatchNormalizationLayer> all = SyncBatchNorm.trainedLayers(model());
         List<SyncBatchNormalizationLayer> ordered = new ArrayList<>();
         for (Layer l : layersInForwardOrder()) {
             for (SyncBatchNormalizationLayer bn : all) {
