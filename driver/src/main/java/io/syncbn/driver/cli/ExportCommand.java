@@ -1,5 +1,6 @@
 package io.syncbn.driver.cli;
 
+import io.syncbn.convert.BatchNormFolding;
 import io.syncbn.convert.LayerConversion;
 import io.syncbn.driver.run.AtomicFiles;
 import io.syncbn.driver.run.ModelFiles;
@@ -13,19 +14,22 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
  * {@code syncbn export MODEL OUT}: writes a copy of a model whose layers are DL4J's own (synchronized
  * batch normalization becomes {@code BatchNormalization}, the oneDNN convolutions {@code
  * ConvolutionLayer}, {@code FastReLU} DL4J's ReLU; {@link LayerConversion#toDl4j}), so plain DL4J
- * loads and runs it without this project's jar.
+ * loads and runs it without this project's jar. With {@code --fold-bn}, batch normalization is folded
+ * into the convolution or dense layer before it ({@link BatchNormFolding}).
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = {"Writes a copy of a model that plain DL4J loads.", "",
             "Its synchronized batch-normalization layers become DL4J's own BatchNormalization, its oneDNN "
                 + "convolutions DL4J's ConvolutionLayer and its ReLUs DL4J's, so MultiLayerNetwork.load reads it "
-                + "without the syncbn jar; parameters, running statistics and updater state are kept.", ""})
+                + "without the syncbn jar; parameters, running statistics and updater state are kept. With "
+                + "--fold-bn, BN layers are folded into the layers before them.", ""})
 final class ExportCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "MODEL", description = "A model zip, e.g. a run's model.zip.")
@@ -33,6 +37,11 @@ final class ExportCommand implements Callable<Integer> {
 
     @Parameters(index = "1", paramLabel = "OUT", description = "The zip to write; must not exist.")
     private Path target;
+
+    @Option(names = "--fold-bn", description = "Fold every batch-normalization layer that directly follows a "
+            + "convolution or dense layer into its weights and bias (a model for inference, without those BN "
+            + "layers and without updater state); BN layers that cannot be folded are kept and listed.")
+    private boolean foldBn;
 
     private final PrintStream out;
 
@@ -46,6 +55,10 @@ final class ExportCommand implements Callable<Integer> {
             throw new IllegalArgumentException("OUT " + target + " exists; give a new file name, or delete it first");
         }
         Model network = ModelFiles.load(model, true);
+        if (foldBn) {
+            writeFolded(network);
+            return 0;
+        }
         Model exported;
         long converted;
         if (network instanceof MultiLayerNetwork net) {
@@ -60,14 +73,29 @@ final class ExportCommand implements Callable<Integer> {
                     .count();
             exported = LayerConversion.toDl4j(graph);
         }
-        Path parent = target.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        AtomicFiles.write(target, tmp -> ModelSerializer.writeModel(exported, tmp.toFile(), true));
+        write(exported);
         out.println("exported " + model + " to " + target + ": " + converted + " layer(s) now DL4J's own "
                 + "(BatchNormalization, ConvolutionLayer, ReLU); load it with MultiLayerNetwork.load (or "
                 + "ComputationGraph.load) and no syncbn jar");
         return 0;
+    }
+
+    private void writeFolded(Model network) throws IOException {
+        BatchNormFolding.Result<? extends Model> folded = network instanceof MultiLayerNetwork net
+                ? BatchNormFolding.fold(net) : BatchNormFolding.fold((ComputationGraph) network);
+        write(folded.network());
+        out.println("exported " + model + " to " + target + " with " + folded.folded().size() + " batch-normalization "
+                + "layer(s) folded into the layer before them" + (folded.kept().isEmpty() ? ""
+                        : " and " + folded.kept().size() + " kept") + "; plain DL4J loads it, for inference");
+        folded.folded().forEach(f -> out.println("  folded " + f));
+        folded.kept().forEach(k -> out.println("  kept " + k));
+    }
+
+    private void write(Model exported) throws IOException {
+        Path parent = target.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        AtomicFiles.write(target, tmp -> ModelSerializer.writeModel(exported, tmp.toFile(), !foldBn));
     }
 }

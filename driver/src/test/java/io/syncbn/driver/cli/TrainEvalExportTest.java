@@ -189,6 +189,29 @@ class TrainEvalExportTest {
                         + "first", again.err().strip()));
     }
 
+    /** {@code --fold-bn} on the trained fmnist-cnn: its three BN layers fold, outputs unchanged (float32). */
+    @Test
+    void foldedExportHasNoBatchNormAndPredictsTheSame() throws IOException {
+        Path folded = tmp.resolve("exported/model-folded.zip");
+        Cli export = Cli.run("export", run.file(RunDirectory.MODEL).toString(), folded.toString(), "--fold-bn");
+        MultiLayerNetwork original = MultiLayerNetwork.load(run.file(RunDirectory.MODEL).toFile(), false);
+        MultiLayerNetwork plain = MultiLayerNetwork.load(folded.toFile(), false);
+        DataSet test = DataSources.open(DATA).test();
+        INDArray expected = original.output(test.getFeatures(), false);
+        INDArray actual = plain.output(test.getFeatures(), false);
+        double error = expected.sub(actual).amaxNumber().doubleValue() / (1 + expected.amaxNumber().doubleValue());
+        assertAll(
+                () -> assertEquals(0, export.status(), export::toString),
+                () -> assertTrue(export.out().contains("with 3 batch-normalization layer(s) folded into the layer "
+                        + "before them; plain DL4J loads it, for inference"), export::toString),
+                () -> assertTrue(export.out().contains("  folded layer 1 (\"bn1\") into layer 0 (\"conv1\")"),
+                        export::toString),
+                () -> assertEquals(0, plain.getLayerWiseConfigurations().getConfs().stream()
+                        .filter(c -> c.getLayer() instanceof BatchNormalization).count(), "no BN layer left"),
+                () -> assertEquals(original.getnLayers() - 3, plain.getnLayers(), "three layers fewer"),
+                () -> assertTrue(error <= 1e-5, "normalized output error " + error + " > 1e-5 (float32)"));
+    }
+
     @Test
     void verifiesTheLayerFixtures() {
         Cli cli = Cli.run("verify-fixtures", Path.of("..", "sync-bn", "src", "test", "resources", "fixtures",
