@@ -12,8 +12,8 @@ import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 
 /**
- * The {@code syncbn} command line: {@code train}, {@code eval}, {@code export}, {@code study}, {@code
- * verify-fixtures}.
+ * The {@code syncbn} command line: {@code train}, {@code eval}, {@code export}, {@code precise-bn},
+ * {@code study}, {@code verify-fixtures}.
  * This is the main class of the {@code submit} jar for {@code spark-submit} and of {@code
  * scripts/syncbn}.
  *
@@ -46,6 +46,7 @@ public final class Main {
         cli.addSubcommand("train", new TrainCommand(out, err));
         cli.addSubcommand("eval", new EvalCommand(out));
         cli.addSubcommand("export", new ExportCommand(out));
+        cli.addSubcommand("precise-bn", new PreciseBnCommand(out));
         cli.addSubcommand("study", new StudyCommand(out, err,
                 stream -> TrainingProgress.forConsole(stream, TrainCommand.LINE_INTERVAL)));
         cli.addSubcommand("verify-fixtures", new VerifyFixturesCommand(out, err));

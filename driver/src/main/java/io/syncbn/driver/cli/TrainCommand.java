@@ -97,6 +97,10 @@ final class TrainCommand implements Callable<Integer> {
             + "every STEPS steps and at each epoch end (written to metrics.jsonl); 0: never.")
     private String diagnosticsEvery;
 
+    @Option(names = "--precise-bn", paramLabel = "M", description = "After training, recompute the BN running "
+            + "statistics over M global batches of training data (PreciseBN); 0: keep the moving averages.")
+    private String preciseBn;
+
     @Option(names = "--resume", description = "Continue the unfinished run in --out DIR from its last checkpoint.",
             showDefaultValue = picocli.CommandLine.Help.Visibility.NEVER)
     private boolean resume;

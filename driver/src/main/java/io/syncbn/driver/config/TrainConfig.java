@@ -41,9 +41,12 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param checkpointEvery write a checkpoint every this many steps (0: at epoch ends only), at least 0
  * @param diagnosticsEvery measure the batch-normalization statistics every this many steps, and at
  *     epoch ends (0: never), at least 0
+ * @param preciseBn after training, recompute the running statistics over this many global batches of
+ *     training data (PreciseBN; 0: keep the moving averages), at least 0
  */
 public record TrainConfig(int workers, int perWorkerBatch, int epochs, double learningRate, BnMode bn, String model,
-        String data, String master, long seed, DataType dtype, String out, int checkpointEvery, int diagnosticsEvery) {
+        String data, String master, long seed, DataType dtype, String out, int checkpointEvery, int diagnosticsEvery,
+        int preciseBn) {
 
     /** Key of {@link #workers}. */
     public static final String WORKERS = "workers";
@@ -71,16 +74,18 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
     public static final String CHECKPOINT_EVERY = "checkpoint-every";
     /** Key of {@link #diagnosticsEvery}. */
     public static final String DIAGNOSTICS_EVERY = "diagnostics-every";
+    /** Key of {@link #preciseBn}. */
+    public static final String PRECISE_BN = "precise-bn";
 
     /** Every key, in the order of the components and of written files. */
     public static final List<String> KEYS = List.of(WORKERS, PER_WORKER_BATCH, EPOCHS, LR, BN, MODEL, DATA, MASTER,
-            SEED, DTYPE, OUT, CHECKPOINT_EVERY, DIAGNOSTICS_EVERY);
+            SEED, DTYPE, OUT, CHECKPOINT_EVERY, DIAGNOSTICS_EVERY, PRECISE_BN);
 
     /**
      * Keys added after run directories were first written, with the value that reproduces what those
      * runs did; a stored configuration without them is read with these values.
      */
-    private static final Map<String, String> LATER_KEYS = Map.of(DIAGNOSTICS_EVERY, "0");
+    private static final Map<String, String> LATER_KEYS = Map.of(DIAGNOSTICS_EVERY, "0", PRECISE_BN, "0");
 
     /** Where the build puts the copy of {@code conf/train.properties}. */
     static final String DEFAULTS_RESOURCE = "/io/syncbn/driver/config/train.properties";
@@ -126,6 +131,7 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
         out = required(OUT, out).strip();
         atLeast(CHECKPOINT_EVERY, checkpointEvery, 0);
         atLeast(DIAGNOSTICS_EVERY, diagnosticsEvery, 0);
+        atLeast(PRECISE_BN, preciseBn, 0);
     }
 
     /**
@@ -192,7 +198,8 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
                 "double".equals(choice(DTYPE, values.get(DTYPE), DTYPE_VALUES)) ? DataType.DOUBLE : DataType.FLOAT,
                 values.get(OUT),
                 parseInt(CHECKPOINT_EVERY, values.get(CHECKPOINT_EVERY), 0),
-                parseInt(DIAGNOSTICS_EVERY, values.get(DIAGNOSTICS_EVERY), 0));
+                parseInt(DIAGNOSTICS_EVERY, values.get(DIAGNOSTICS_EVERY), 0),
+                parseInt(PRECISE_BN, values.get(PRECISE_BN), 0));
     }
 
     /**
@@ -222,6 +229,7 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
         m.put(OUT, out);
         m.put(CHECKPOINT_EVERY, Integer.toString(checkpointEvery));
         m.put(DIAGNOSTICS_EVERY, Integer.toString(diagnosticsEvery));
+        m.put(PRECISE_BN, Integer.toString(preciseBn));
         return m;
     }
 
@@ -240,14 +248,14 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
     /** This configuration with another run directory. */
     public TrainConfig withOut(String newOut) {
         return new TrainConfig(workers, perWorkerBatch, epochs, learningRate, bn, model, data, master, seed, dtype,
-                newOut, checkpointEvery, diagnosticsEvery);
+                newOut, checkpointEvery, diagnosticsEvery, preciseBn);
     }
 
     /** This configuration with another job: workers, per-worker batch, BN mode, seed and diagnostics interval. */
     public TrainConfig withJob(int newWorkers, int newPerWorkerBatch, BnMode newBn, long newSeed,
             int newDiagnosticsEvery) {
         return new TrainConfig(newWorkers, newPerWorkerBatch, epochs, learningRate, newBn, model, data, master,
-                newSeed, dtype, out, checkpointEvery, newDiagnosticsEvery);
+                newSeed, dtype, out, checkpointEvery, newDiagnosticsEvery, preciseBn);
     }
 
     private static BnMode parseBn(String text) {

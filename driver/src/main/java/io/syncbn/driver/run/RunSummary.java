@@ -22,9 +22,33 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
  * @param parameters the network's parameter count (running statistics included)
  * @param epochs every epoch's record, in order
  * @param runSeconds wall time of training and evaluation over all attempts of the run
+ * @param preciseBn what PreciseBN changed after training, or {@code null} when it did not run
  */
 public record RunSummary(TrainConfig config, String sparkMaster, DataSource data, long parameters,
-        List<EpochRecord> epochs, double runSeconds) {
+        List<EpochRecord> epochs, double runSeconds, PreciseBn preciseBn) {
+
+    /**
+     * PreciseBN after training: the running statistics recomputed over {@code batches} global batches.
+     *
+     * @param batches global batches of training data
+     * @param accuracyBefore test accuracy with the moving averages
+     * @param lossBefore test loss with the moving averages
+     * @param accuracyAfter test accuracy with the recomputed statistics (the model written)
+     * @param lossAfter test loss with the recomputed statistics
+     */
+    public record PreciseBn(int batches, double accuracyBefore, double lossBefore, double accuracyAfter,
+            double lossAfter) {
+    }
+
+    /** The test accuracy of the model written: after PreciseBN if it ran, else the last epoch's. */
+    public double testAccuracy() {
+        return preciseBn != null ? preciseBn.accuracyAfter() : last().testAccuracy();
+    }
+
+    /** The test loss of the model written. */
+    public double testLoss() {
+        return preciseBn != null ? preciseBn.lossAfter() : last().testLoss();
+    }
 
     /** The last epoch's record. */
     public EpochRecord last() {
@@ -50,8 +74,16 @@ public record RunSummary(TrainConfig config, String sparkMaster, DataSource data
         o.put("status", "finished");
         o.put("finished_at", Instant.now().toString());
         o.put("model_file", RunDirectory.MODEL);
-        o.put("test_accuracy", last().testAccuracy());
-        o.put("test_loss", last().testLoss());
+        o.put("test_accuracy", testAccuracy());
+        o.put("test_loss", testLoss());
+        if (preciseBn != null) {
+            ObjectNode p = o.putObject("precise_bn");
+            p.put("batches", preciseBn.batches());
+            p.put("test_accuracy_before", preciseBn.accuracyBefore());
+            p.put("test_loss_before", preciseBn.lossBefore());
+            p.put("test_accuracy_after", preciseBn.accuracyAfter());
+            p.put("test_loss_after", preciseBn.lossAfter());
+        }
         o.put("test_examples", last().testExamples());
         o.put("epochs_trained", epochs.size());
         o.put("steps", epochs.stream().mapToLong(EpochRecord::steps).sum());

@@ -11,6 +11,7 @@ import io.syncbn.driver.data.DataSources;
 import io.syncbn.driver.models.ModelSpec;
 import io.syncbn.driver.models.Models;
 import io.syncbn.driver.progress.TrainingProgress;
+import io.syncbn.driver.spark.PreciseBatchNorm;
 import io.syncbn.driver.spark.SlotCheck;
 import io.syncbn.driver.spark.SyncTrainingMaster;
 import io.syncbn.worker.replica.MetricTotals;
@@ -92,6 +93,13 @@ public final class TrainingRun {
         }
         DataSource data = DataSources.open(config.data());
         data.requireAtLeast(config.globalBatch());
+        long preciseExamples = (long) config.preciseBn() * config.globalBatch();
+        if (preciseExamples > data.trainCount()) {
+            throw new io.syncbn.driver.config.ConfigException(TrainConfig.PRECISE_BN, "precise-bn " + config.preciseBn()
+                    + " global batches of " + config.globalBatch() + " need " + preciseExamples + " training examples, "
+                    + "but " + data.name() + " holds " + data.trainCount() + "; use at most "
+                    + data.trainCount() / config.globalBatch());
+        }
         MultiLayerConfiguration conf = Models.list(config.model(), spec(config, data));
         Path checkpoint = dir.file(RunDirectory.CHECKPOINT);
         if (resume && Files.exists(checkpoint)) {
@@ -120,7 +128,7 @@ public final class TrainingRun {
                 for (int epoch = saved.epoch(); epoch < config.epochs(); epoch++) {
                     trainEpoch(sc, master, examples, data, epoch);
                 }
-                return finish(data, sc.master());
+                return finish(data, sc, examples);
             } catch (IOException | RuntimeException e) {
                 if (metrics == null) {
                     throw e;
@@ -243,7 +251,8 @@ public final class TrainingRun {
         return earlierSeconds + (System.nanoTime() - sessionStart) / 1e9;
     }
 
-    private RunSummary finish(DataSource data, String sparkMaster) throws IOException {
+    private RunSummary finish(DataSource data, JavaSparkContext sc, JavaRDD<MultiDataSet> examples)
+            throws IOException {
         openRun();
         metrics.sync();
         MetricsLog.Contents contents = MetricsLog.read(dir.file(RunDirectory.METRICS));
@@ -251,15 +260,28 @@ public final class TrainingRun {
             throw new IOException(dir.file(RunDirectory.METRICS) + " holds " + contents.epochs().size()
                     + " epoch records, but the run trained " + config.epochs());
         }
+        RunSummary.PreciseBn precise = null;
+        if (config.preciseBn() > 0) {
+            EpochRecord before = contents.epochs().get(contents.epochs().size() - 1);
+            PreciseBatchNorm.apply(sc, net, examples, config.globalBatch(), config.preciseBn(), config.workers(),
+                    config.seed());
+            TestResult after = TestEvaluation.evaluate(net, data.test());
+            precise = new RunSummary.PreciseBn(config.preciseBn(), before.testAccuracy(), before.testLoss(),
+                    after.accuracy(), after.loss());
+            out.printf(Locale.ROOT, "PreciseBN over %d global batches of %d: test accuracy %.4f with the moving "
+                    + "averages, %.4f with the recomputed statistics%n", config.preciseBn(), config.globalBatch(),
+                    before.testAccuracy(), after.accuracy());
+        }
         AtomicFiles.write(dir.file(RunDirectory.MODEL), tmp -> ModelSerializer.writeModel(net, tmp.toFile(), true));
         RunChart.write(contents, dir.file(RunDirectory.CHART));
-        RunSummary summary = new RunSummary(config.withOut(dir.path().toString()), sparkMaster, data, net.numParams(),
-                contents.epochs(), runSeconds());
+        RunSummary summary = new RunSummary(config.withOut(dir.path().toString()), sc.master(), data, net.numParams(),
+                contents.epochs(), runSeconds(), precise);
         summary.write(dir.file(RunDirectory.SUMMARY));
         Files.deleteIfExists(dir.file(RunDirectory.CHECKPOINT));
         EpochRecord last = summary.last();
         out.printf(Locale.ROOT, "test accuracy %.4f (loss %.4f) on %d held-out examples after %d epoch(s); run "
-                + "directory %s%n", last.testAccuracy(), last.testLoss(), last.testExamples(), config.epochs(), dir);
+                + "directory %s%n", summary.testAccuracy(), summary.testLoss(), last.testExamples(), config.epochs(),
+                dir);
         return summary;
     }
 

@@ -4,6 +4,7 @@ import io.syncbn.worker.split.EpochSplit;
 import io.syncbn.worker.split.IndexPermutation;
 import java.util.Iterator;
 import java.util.List;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import scala.Tuple2;
@@ -31,6 +32,27 @@ final class EpochPartitioner {
      * @throws IllegalArgumentException if there are no examples
      */
     static Partitioned partition(JavaRDD<MultiDataSet> data, int workers, int perWorkerBatch, long seed, int epoch) {
+        Ranked ranked = rank(data, seed, epoch, "give it at least one global batch (" + workers + " workers x "
+                + perWorkerBatch + " examples)");
+        EpochSplit split = new EpochSplit(ranked.count(), workers, perWorkerBatch, seed, epoch);
+        JavaRDD<MultiDataSet> ordered = ranked.examples()
+                .repartitionAndSortWithinPartitions(new WorkerPartitioner(workers))
+                .values();
+        return new Partitioned(ordered, split);
+    }
+
+    /** Every example paired with its rank under the permutation of a seed and an epoch. */
+    record Ranked(JavaPairRDD<Long, MultiDataSet> examples, long count) {
+    }
+
+    /**
+     * Pairs every example with its rank: the permutation ({@link EpochSplit#permutation()}, which
+     * depends only on the count, the seed and the epoch) of its global index. One counting job.
+     *
+     * @param fix what to say when there is no example
+     * @throws IllegalArgumentException if there are no examples
+     */
+    static Ranked rank(JavaRDD<MultiDataSet> data, long seed, int epoch, String fix) {
         JavaRDD<MultiDataSet> examples = data.flatMap(m -> m.asList().iterator());
         // One counting job gives both the total and each input partition's first index (what
         // zipWithIndex would compute with a job of its own).
@@ -49,17 +71,13 @@ final class EpochPartitioner {
             count += counts.get(p);
         }
         if (count == 0) {
-            throw new IllegalArgumentException("the training RDD holds no examples; give it at least one global batch ("
-                    + workers + " workers x " + perWorkerBatch + " examples)");
+            throw new IllegalArgumentException("the training RDD holds no examples; " + fix);
         }
-        EpochSplit split = new EpochSplit(count, workers, perWorkerBatch, seed, epoch);
-        IndexPermutation permutation = split.permutation();
-        JavaRDD<MultiDataSet> ordered = examples
+        IndexPermutation permutation = new EpochSplit(count, 1, 1, seed, epoch).permutation();
+        JavaPairRDD<Long, MultiDataSet> ranked = examples
                 .mapPartitionsWithIndex((p, it) -> ranked(it, offsets[p], permutation), true)
-                .mapToPair(t -> t)
-                .repartitionAndSortWithinPartitions(new WorkerPartitioner(workers))
-                .values();
-        return new Partitioned(ordered, split);
+                .mapToPair(t -> t);
+        return new Ranked(ranked, count);
     }
 
     /** Pairs each example of a partition with its rank: the permutation of its global index. */

@@ -1,6 +1,7 @@
 package io.syncbn.driver.cli;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -80,7 +81,7 @@ class TrainEvalExportTest {
     @Test
     void writesTheResolvedConfiguration() {
         TrainConfig expected = new TrainConfig(2, 4, EPOCHS, 1e-3, BnMode.SYNC, "fmnist-cnn", DATA, "", 3,
-                DataType.FLOAT, run.toString(), 10, 0);
+                DataType.FLOAT, run.toString(), 10, 0, 0);
         assertEquals(expected, run.storedConfig());
     }
 
@@ -210,6 +211,28 @@ class TrainEvalExportTest {
                         .filter(c -> c.getLayer() instanceof BatchNormalization).count(), "no BN layer left"),
                 () -> assertEquals(original.getnLayers() - 3, plain.getnLayers(), "three layers fewer"),
                 () -> assertTrue(error <= 1e-5, "normalized output error " + error + " > 1e-5 (float32)"));
+    }
+
+    /** {@code precise-bn} takes the data and the global batch from the run, and rewrites the running statistics. */
+    @Test
+    void preciseBnWritesAModelWithRecomputedRunningStatistics() throws IOException {
+        Path precise = tmp.resolve("precise/model.zip");
+        Cli cli = Cli.run("precise-bn", run.file(RunDirectory.MODEL).toString(), precise.toString(), "--batches", "4");
+        MultiLayerNetwork original = MultiLayerNetwork.load(run.file(RunDirectory.MODEL).toFile(), false);
+        MultiLayerNetwork recomputed = MultiLayerNetwork.load(precise.toFile(), false);
+        Cli tooMany = Cli.run("precise-bn", run.file(RunDirectory.MODEL).toString(), tmp.resolve("p2.zip").toString(),
+                "--batches", "100000");
+        assertAll(
+                () -> assertEquals(0, cli.status(), cli::toString),
+                () -> assertTrue(cli.out().startsWith("PreciseBN over 4 batches of 8 training examples (2 workers): "
+                        + "test accuracy "), cli::toString),
+                () -> assertFalse(java.util.Arrays.equals(original.getLayer(1).getParam("mean").toDoubleVector(),
+                        recomputed.getLayer(1).getParam("mean").toDoubleVector()), "running mean recomputed"),
+                () -> assertArrayEquals(original.getLayer(0).params().reshape(-1).toDoubleVector(),
+                        recomputed.getLayer(0).params().reshape(-1).toDoubleVector(), "weights unchanged"),
+                () -> assertEquals(Main.USAGE, tooMany.status(), tooMany::toString),
+                () -> assertTrue(tooMany.err().contains("PreciseBN over 100000 batches of 8 needs 800000 examples"),
+                        tooMany::toString));
     }
 
     @Test
