@@ -81,9 +81,13 @@ public final class Main {
         return FAILURE;
     }
 
-    /** The stack of an unexpected cause, for a bug report; refusals and I/O errors need none. */
+    /**
+     * The stack of an unexpected cause, for a bug report; refusals, I/O errors and Spark's job failures
+     * (whose task stack traces are in the log) need none.
+     */
     private static void printCause(Throwable cause, PrintStream err) {
-        if (cause != null && !(cause instanceof IOException) && !(cause instanceof IllegalArgumentException)) {
+        if (cause != null && !(cause instanceof IOException) && !(cause instanceof IllegalArgumentException)
+                && !cause.getClass().getName().startsWith("org.apache.spark.")) {
             cause.printStackTrace(err);
         }
     }

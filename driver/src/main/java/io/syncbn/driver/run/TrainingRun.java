@@ -129,9 +129,13 @@ public final class TrainingRun {
                     trainEpoch(sc, master, examples, data, epoch);
                 }
                 return finish(data, sc, examples);
-            } catch (IOException | RuntimeException e) {
-                if (metrics == null) {
-                    throw e;
+            } catch (Exception e) {
+                // Spark's SparkException is checked but thrown undeclared through collect(): catch it too.
+                if (metrics == null && e instanceof IOException io) {
+                    throw io;
+                }
+                if (metrics == null && e instanceof RuntimeException re) {
+                    throw re;
                 }
                 throw failed(e);
             } finally {
@@ -290,7 +294,9 @@ public final class TrainingRun {
                 ? "no checkpoint was written yet, so --resume starts it again from the beginning"
                 : saved.step() == 0 ? "its last checkpoint is at the end of epoch " + saved.epoch()
                 : "its last checkpoint is at epoch " + (saved.epoch() + 1) + ", step " + saved.step();
-        return new TrainingFailedException("training failed: " + e.getMessage() + "\nthe run directory " + dir
-                + " is unfinished; " + where + "; continue with: syncbn train --out " + dir + " --resume", e);
+        String what = metrics == null ? "before the run directory was written, so --resume is not needed: run the "
+                + "same command again" : "the run directory " + dir + " is unfinished; " + where
+                + "; continue with: syncbn train --out " + dir + " --resume";
+        return new TrainingFailedException("training failed: " + FailureSummary.of(e) + "\n" + what, e);
     }
 }

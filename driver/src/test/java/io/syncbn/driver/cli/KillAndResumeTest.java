@@ -1,6 +1,7 @@
 package io.syncbn.driver.cli;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -24,6 +26,7 @@ import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -37,8 +40,6 @@ class KillAndResumeTest {
 
     private static final String[] JOB = {"--data", "synthetic?train=128&test=32", "--workers", "2",
         "--per-worker-batch", "4", "--epochs", "2", "--checkpoint-every", "6", "--seed", "7"};
-    /** Largest parameter difference allowed between the resumed and the uninterrupted run (expected: none). */
-    private static final double TOLERANCE = 1e-6;
     private static final Duration CHILD_DEADLINE = Duration.ofMinutes(3);
 
     @TempDir
@@ -75,8 +76,9 @@ class KillAndResumeTest {
         assertAll("resumed against uninterrupted",
                 () -> assertTrue(resumed.out().contains("resuming " + killed + " at epoch 1/2, step " + atKill.step()),
                         resumed::toString),
-                () -> assertClose(a.params(), b.params(), "parameters incl. running statistics"),
-                () -> assertClose(a.getUpdater().getStateViewArray(), b.getUpdater().getStateViewArray(), "Adam state"),
+                () -> assertExactlyEqual(a.params(), b.params(), "parameters incl. running statistics"),
+                () -> assertExactlyEqual(a.getUpdater().getStateViewArray(), b.getUpdater().getStateViewArray(),
+                        "Adam state"),
                 () -> assertEquals(a.getIterationCount(), b.getIterationCount(), "iterations"),
                 () -> assertEquals(a.getEpochCount(), b.getEpochCount(), "epochs"),
                 () -> assertEquals(stepsWithoutTimes(whole), stepsWithoutTimes(killed),
@@ -123,9 +125,12 @@ class KillAndResumeTest {
                 .toList();
     }
 
-    private static void assertClose(INDArray expected, INDArray actual, String what) {
-        double worst = expected.sub(actual).amaxNumber().doubleValue();
-        System.out.println(what + ": max |difference| " + worst);
-        assertTrue(worst <= TOLERANCE, what + ": max |difference| " + worst + " > " + TOLERANCE);
+    /** Bit for bit: the README promises exactly the parameters of an uninterrupted run. */
+    private static void assertExactlyEqual(INDArray expected, INDArray actual, String what) {
+        long[] e = Arrays.stream(expected.castTo(DataType.DOUBLE).reshape(-1).toDoubleVector())
+                .mapToLong(Double::doubleToRawLongBits).toArray();
+        long[] a = Arrays.stream(actual.castTo(DataType.DOUBLE).reshape(-1).toDoubleVector())
+                .mapToLong(Double::doubleToRawLongBits).toArray();
+        assertArrayEquals(e, a, what + " must be bit-identical");
     }
 }

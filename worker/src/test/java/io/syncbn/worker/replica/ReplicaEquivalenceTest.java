@@ -126,6 +126,14 @@ class ReplicaEquivalenceTest {
         INDArray initial = reference.params().dup();
         DataSet all = DataSet.merge(nonEmpty(shards.get(0)));
         double referenceScore = ((MultiLayerNetwork) reference).score(all, true);
+        INDArray predicted = ((MultiLayerNetwork) reference).clone().output(all.getFeatures(), true);
+        long referenceCorrect = 0;
+        for (int i = 0; i < all.numExamples(); i++) {
+            if (predicted.getRow(i).argMax().getInt(0) == all.getLabels().getRow(i).argMax().getInt(0)) {
+                referenceCorrect++;
+            }
+        }
+        long expectedCorrect = referenceCorrect;
         List<StepMetrics> metrics = InProcessGroup.runEach(3, Duration.ofSeconds(60), c -> {
             Model net = build("list-dense", "adam", DataType.DOUBLE);
             net.setParams(initial.dup());
@@ -135,7 +143,9 @@ class ReplicaEquivalenceTest {
                 () -> assertEquals(5, metrics.get(1).examples(), "examples in the global batch"),
                 () -> assertEquals(referenceScore, metrics.get(0).loss(), 1e-9, "global mean loss"),
                 () -> assertEquals(metrics.get(0).loss(), metrics.get(2).loss(), 0.0, "same on every rank"),
-                () -> assertTrue(metrics.get(0).correct() >= 0 && metrics.get(0).correct() <= 5));
+                () -> assertEquals(expectedCorrect, metrics.get(0).correct(),
+                        "correct training-mode predictions of the global batch, as one network makes them"),
+                () -> assertEquals(expectedCorrect, metrics.get(2).correct(), "the same on every rank"));
     }
 
     @Test
