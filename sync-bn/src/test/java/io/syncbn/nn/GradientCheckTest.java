@@ -48,7 +48,12 @@ class GradientCheckTest {
                 .betaInit(0.3).build();
         Supplier<Layer> globalStats = () -> new SyncBatchNormalization.Builder().useGlobalStats(true)
                 .runningMeanInit(0.2).runningVarInit(2.0).build();
+        Supplier<Layer> ghost2 = () -> new SyncBatchNormalization.Builder().virtualBatchSize(2).build();
+        Supplier<Layer> ghost3 = () -> new SyncBatchNormalization.Builder().virtualBatchSize(3).build();
         return Stream.of(
+                Arguments.of(Networks.Kind.NCHW, "ghost batches of 2 (2, 2, 1)", ghost2, Set.of()),
+                Arguments.of(Networks.Kind.NHWC, "ghost batches of 2 (2, 2, 1)", ghost2, Set.of()),
+                Arguments.of(Networks.Kind.DENSE, "ghost batches of 3 (3, 2)", ghost3, Set.of()),
                 Arguments.of(Networks.Kind.DENSE, "plain", plain, Set.of()),
                 Arguments.of(Networks.Kind.NCHW, "plain", plain, Set.of()),
                 Arguments.of(Networks.Kind.NHWC, "plain", plain, Set.of()),

@@ -37,7 +37,8 @@ class SerializationTest {
         SyncBatchNormalization bn = new SyncBatchNormalization.Builder().name("bn").decay(0.75).eps(3e-4)
                 .center(false).scale(true).gammaInit(1.5).betaInit(-0.5).runningMeanInit(0.25).runningVarInit(2)
                 .lockGammaBeta(false).useGlobalStats(true).runningVariance(RunningVariance.BIASED)
-                .dataFormat(CNN2DFormat.NHWC).dataFormat(Convolution3D.DataFormat.NDHWC).axis(2).build();
+                .dataFormat(CNN2DFormat.NHWC).dataFormat(Convolution3D.DataFormat.NDHWC).axis(2).virtualBatchSize(6)
+                .build();
         MultiLayerConfiguration conf = Networks.list(Networks.Kind.DENSE, () -> bn.clone(), new Adam(1e-3),
                 DataType.FLOAT, 1);
         MultiLayerConfiguration back = MultiLayerConfiguration.fromJson(conf.toJson());
@@ -48,6 +49,7 @@ class SerializationTest {
                 () -> assertEquals(RunningVariance.BIASED, read.getRunningVariance()),
                 () -> assertEquals(Convolution3D.DataFormat.NDHWC, read.getCnn3DFormat()),
                 () -> assertEquals(2, read.getAxis()),
+                () -> assertEquals(6, read.getVirtualBatchSize()),
                 () -> assertEquals(conf, back, "whole configuration"));
     }
 

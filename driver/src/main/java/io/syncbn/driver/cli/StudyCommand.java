@@ -7,7 +7,6 @@ import io.syncbn.driver.progress.TrainingProgress;
 import io.syncbn.driver.run.RunDirectory;
 import io.syncbn.driver.study.StudyConfig;
 import io.syncbn.driver.study.StudyRunner;
-import io.syncbn.worker.replica.BnMode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -43,7 +42,7 @@ final class StudyCommand implements Callable<Integer> {
     private String perWorkerBatches;
 
     @Option(names = "--bn", paramLabel = "MODE,...", defaultValue = "local,sync,group:4",
-            description = "BN modes: sync, local, group:K.")
+            description = "BN modes: sync, local, group:K, ghost:V (ghost BN, virtual batches of V).")
     private String modes;
 
     @Option(names = "--seeds", paramLabel = "S,...", defaultValue = "1,2,3",
@@ -117,7 +116,7 @@ final class StudyCommand implements Callable<Integer> {
         base.put(TrainConfig.OUT, "");
         TrainConfig shared = TrainConfig.fromMap(base);
         return new StudyConfig(globalBatch, list("per-worker-batch", perWorkerBatches, StudyCommand::positive),
-                list("bn", modes, BnMode::parse), list("seeds", seeds, Long::parseLong), shared);
+                list("bn", modes, StudyConfig::mode), list("seeds", seeds, Long::parseLong), shared);
     }
 
     /** The data spec with the training subset as its {@code train-subset} option. */
@@ -155,7 +154,7 @@ final class StudyCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 String why = e instanceof NumberFormatException ? "" : ": " + e.getMessage();
                 throw new ConfigException(key, key + " must be a comma-separated list of "
-                        + ("bn".equals(key) ? "sync, local or group:K" : "per-worker-batch".equals(key)
+                        + ("bn".equals(key) ? "sync, local, group:K or ghost:V" : "per-worker-batch".equals(key)
                                 ? "integers >= 1" : "integers") + ", but got \"" + text + "\" (\"" + part.strip()
                         + "\" is not one" + why + ")");
             }

@@ -101,6 +101,10 @@ final class TrainCommand implements Callable<Integer> {
             + "statistics over M global batches of training data (PreciseBN); 0: keep the moving averages.")
     private String preciseBn;
 
+    @Option(names = "--bn-virtual-batch", paramLabel = "V", description = "Ghost BN: normalize virtual batches "
+            + "of V examples of each worker's shard, each with its own statistics; 0: none.")
+    private String bnVirtualBatch;
+
     @Option(names = "--resume", description = "Continue the unfinished run in --out DIR from its last checkpoint.",
             showDefaultValue = picocli.CommandLine.Help.Visibility.NEVER)
     private boolean resume;

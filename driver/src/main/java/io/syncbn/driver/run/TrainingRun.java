@@ -101,6 +101,11 @@ public final class TrainingRun {
                     + data.trainCount() / config.globalBatch());
         }
         MultiLayerConfiguration conf = Models.list(config.model(), spec(config, data));
+        for (org.deeplearning4j.nn.conf.NeuralNetConfiguration layer : conf.getConfs()) {
+            if (layer.getLayer() instanceof io.syncbn.nn.conf.SyncBatchNormalization bn) {
+                bn.setVirtualBatchSize(config.bnVirtualBatch());
+            }
+        }
         Path checkpoint = dir.file(RunDirectory.CHECKPOINT);
         if (resume && Files.exists(checkpoint)) {
             Checkpoints.Restored restored = Checkpoints.read(checkpoint);
@@ -191,7 +196,7 @@ public final class TrainingRun {
             net.incrementEpochCount();
             TestResult test = TestEvaluation.evaluate(net, data.test());
             EpochDiagnostics diagnostics = config.diagnosticsEvery() > 0
-                    ? EpochDiagnosis.measure(net, data.train(), data.test(), config.perWorkerBatch()) : null;
+                    ? EpochDiagnosis.measure(net, data.train(), data.test(), trainedBlock()) : null;
             EpochRecord record = new EpochRecord(epoch + 1, steps, totals.examples(), totals.loss(), totals.accuracy(),
                     test.loss(), test.accuracy(), test.examples(), seconds, diagnostics);
             metrics.append(record);
@@ -207,6 +212,12 @@ public final class TrainingRun {
             }
             checkpoint(new Checkpoint(epoch + 1, 0, 0, 0, 0));
         }
+    }
+
+    /** Examples normalized together in training: the per-worker batch, or the virtual batch of ghost BN. */
+    private int trainedBlock() {
+        int v = config.bnVirtualBatch();
+        return v > 0 ? Math.min(v, config.perWorkerBatch()) : config.perWorkerBatch();
     }
 
     private static String format(double[] values) {

@@ -21,12 +21,14 @@ import java.util.Objects;
  *
  * @param globalBatch G, examples per global step in every cell
  * @param perWorkerBatches the per-worker batches, each dividing G
- * @param modes the batch-normalization modes; a {@code group:K} must divide every N = G/b above 1
+ * @param modes the batch-normalization modes in text form ({@link #mode}): {@code sync}, {@code local},
+ *     {@code group:K} (K must divide every N = G/b above 1) or {@code ghost:V} (ghost BN with virtual
+ *     batches of V of each worker's examples)
  * @param seeds seeds of the initial weights and the data order; cells of one seed share both
  * @param base the settings shared by every cell (its workers, per-worker batch, BN mode, seed and run
  *     directory are replaced per cell)
  */
-public record StudyConfig(int globalBatch, List<Integer> perWorkerBatches, List<BnMode> modes, List<Long> seeds,
+public record StudyConfig(int globalBatch, List<Integer> perWorkerBatches, List<String> modes, List<Long> seeds,
         TrainConfig base) {
 
     /** Validates every value; see the component descriptions for the rules. */
@@ -45,10 +47,10 @@ public record StudyConfig(int globalBatch, List<Integer> perWorkerBatches, List<
                         + "; use divisors of " + globalBatch + " such as " + divisors(globalBatch));
             }
             int workers = globalBatch / b;
-            for (BnMode mode : modes) {
-                if (workers > 1) {
+            for (String mode : modes) {
+                if (workers > 1 && !isGhost(mode)) {
                     try {
-                        mode.requireCompatible(workers);
+                        BnMode.parse(mode).requireCompatible(workers);
                     } catch (IllegalArgumentException e) {
                         throw new ConfigException("bn", "per-worker batch " + b + " gives " + workers + " workers: "
                                 + e.getMessage());
@@ -74,11 +76,13 @@ public record StudyConfig(int globalBatch, List<Integer> perWorkerBatches, List<
             for (int b : batches) {
                 int workers = globalBatch / b;
                 if (workers == 1) {
+                    // One worker: sync, local and group coincide (the reference); ghost BN does not.
                     out.add(new PlannedCell(new StudyCell(b, BnMode.SYNC.toString(), seed), 1, true));
-                    continue;
                 }
-                for (BnMode mode : modes) {
-                    out.add(new PlannedCell(new StudyCell(b, mode.toString(), seed), workers, false));
+                for (String mode : modes) {
+                    if (workers > 1 || isGhost(mode)) {
+                        out.add(new PlannedCell(new StudyCell(b, mode, seed), workers, false));
+                    }
                 }
             }
         }
@@ -93,9 +97,12 @@ public record StudyConfig(int globalBatch, List<Integer> perWorkerBatches, List<
     /** The training configuration of {@code cell}, which writes its run directory {@code out}. */
     public TrainConfig trainConfig(PlannedCell cell, String out) {
         String master = base.master().isEmpty() ? "local[" + cell.workers() + "]" : base.master();
-        TrainConfig job = base.withJob(cell.workers(), cell.cell().perWorkerBatch(), BnMode.parse(cell.cell().bn()),
-                cell.cell().seed(), base.diagnosticsEvery());
+        String bn = cell.cell().bn();
+        TrainConfig job = base.withJob(cell.workers(), cell.cell().perWorkerBatch(),
+                isGhost(bn) ? BnMode.LOCAL : BnMode.parse(bn), cell.cell().seed(), base.diagnosticsEvery());
         Map<String, String> m = new LinkedHashMap<>(job.toMap());
+        m.put(TrainConfig.BN_VIRTUAL_BATCH, isGhost(bn) ? bn.substring("ghost:".length())
+                : Integer.toString(base.bnVirtualBatch()));
         m.put(TrainConfig.MASTER, master);
         m.put(TrainConfig.OUT, out);
         return TrainConfig.fromMap(m);
@@ -113,6 +120,29 @@ public record StudyConfig(int globalBatch, List<Integer> perWorkerBatches, List<
             m.put(key, base.toMap().get(key));
         }
         return m;
+    }
+
+    /**
+     * A BN mode of a study in its canonical text form: {@code sync}, {@code local}, {@code group:K} or
+     * {@code ghost:V}.
+     *
+     * @throws IllegalArgumentException naming the text and the allowed forms
+     */
+    public static String mode(String text) {
+        String t = text == null ? "" : text.strip().toLowerCase(java.util.Locale.ROOT);
+        if (t.startsWith("ghost:")) {
+            String v = t.substring("ghost:".length());
+            if (v.matches("[0-9]{1,9}") && Integer.parseInt(v) >= 1) {
+                return "ghost:" + Integer.parseInt(v);
+            }
+            throw new IllegalArgumentException("bn must be sync, local, group:K or ghost:V with integers K, V >= 1, "
+                    + "but got \"" + text + "\"");
+        }
+        return BnMode.parse(text).toString();
+    }
+
+    private static boolean isGhost(String mode) {
+        return mode.startsWith("ghost:");
     }
 
     /**

@@ -101,7 +101,7 @@ public final class StudyRunner {
         }
         ReportHeader header = new ReportHeader("Small per-worker batches and batch normalization",
                 config.globalBatch(), config.base().epochs(), data.name(), config.base().model(),
-                config.modes().stream().map(Object::toString).toList(), config.perWorkerBatches(), config.seeds(),
+                config.modes(), config.perWorkerBatches(), config.seeds(),
                 command, rows.stream().mapToDouble(CellResult::seconds).sum(), data.classes());
         Path report = StudyReport.write(dir, header, rows, curves(plan));
         out.println("study finished: " + rows.size() + " cells in " + dir.resolve(CSV) + "; report " + report);

@@ -54,7 +54,8 @@ final class StudyTable {
                 new String[] {"BN", "Batch-normalization mode in training. sync: statistics of the whole global batch "
                         + "of " + globalBatch + ", all-reduced over the workers every step. local: statistics of "
                         + "each worker's own b examples, as plain data-parallel training does. group:K: statistics "
-                        + "of each group of K consecutive workers (K·b examples)."},
+                        + "of each group of K consecutive workers (K·b examples). ghost:V: ghost BN, statistics of "
+                        + "consecutive virtual batches of V of each worker's own examples."},
                 new String[] {"seed", "Seed of the initial weights and of the data order."},
                 new String[] {"workers", "N = " + globalBatch + " / b, the number of workers."},
                 new String[] {"reference", "yes for the reference: one worker holding the whole global batch of "

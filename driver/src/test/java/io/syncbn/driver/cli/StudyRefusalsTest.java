@@ -32,7 +32,8 @@ class StudyRefusalsTest {
     static Stream<Arguments> refusals() {
         return Stream.of(
                 Arguments.of("unknown mode", List.of("--bn", "local,global"),
-                        "bn must be a comma-separated list of sync, local or group:K, but got \"local,global\" "
+                        "bn must be a comma-separated list of sync, local, group:K or ghost:V, but got "
+                                + "\"local,global\" "
                                 + "(\"global\" is not one: bn must be sync, local or group:K with an integer K >= 1, "
                                 + "but got \"global\")"),
                 Arguments.of("group size not dividing the workers", List.of("--per-worker-batch", "1,4", "--bn",

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.syncbn.driver.run.RunDirectory;
+import io.syncbn.nn.conf.SyncBatchNormalization;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,7 +18,7 @@ import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /**
- * {@code train --precise-bn M}: after training, the running statistics are recomputed over M global
+ * {@code train --precise-bn M} (here with ghost BN, {@code --bn-virtual-batch 2}): after training, the running statistics are recomputed over M global
  * batches; the summary records the test accuracy with the moving averages and with the recomputed
  * statistics, the model written is the recomputed one ({@code eval} on it gives the "after" accuracy),
  * and an M the training set cannot supply is refused before anything is written.
@@ -31,13 +33,18 @@ class TrainPreciseBnTest {
     void theSummaryGivesTheAccuracyBeforeAndAfterAndTheModelIsTheRecomputedOne() throws Exception {
         Path out = tmp.resolve("run");
         Cli train = Cli.run("train", "--out", out.toString(), "--data", "synthetic?train=128&test=64", "--workers", "2",
-                "--per-worker-batch", "4", "--epochs", "1", "--seed", "3", "--precise-bn", "10");
+                "--per-worker-batch", "4", "--epochs", "1", "--seed", "3", "--precise-bn", "10", "--bn-virtual-batch", "2");
         assertEquals(0, train.status(), train::toString);
         JsonNode summary = new ObjectMapper().readTree(Files.readString(out.resolve(RunDirectory.SUMMARY)));
         JsonNode p = summary.get("precise_bn");
         Cli eval = Cli.run("eval", out.resolve(RunDirectory.MODEL).toString());
         double after = p.get("test_accuracy_after").asDouble();
+        MultiLayerNetwork model = MultiLayerNetwork.load(out.resolve(RunDirectory.MODEL).toFile(), false);
         assertAll(
+                () -> assertEquals(2, ((SyncBatchNormalization) model.getLayerWiseConfigurations().getConf(1).getLayer())
+                        .getVirtualBatchSize(), "ghost BN with virtual batches of 2 (--bn-virtual-batch)"),
+                () -> assertTrue(Files.readString(out.resolve(RunDirectory.CONFIG)).contains("bn-virtual-batch=2"),
+                        "recorded in the run's configuration"),
                 () -> assertEquals(10, p.get("batches").asInt()),
                 () -> assertEquals(after, summary.get("test_accuracy").asDouble(), 0.0, "the model written"),
                 () -> assertTrue(train.out().contains(String.format(Locale.ROOT, "PreciseBN over 10 global batches of "

@@ -92,6 +92,7 @@ public class SyncBatchNormalization extends FeedForwardLayer {
     private CNN2DFormat cnn2DFormat = CNN2DFormat.NCHW;
     private Convolution3D.DataFormat cnn3DFormat = Convolution3D.DataFormat.NCDHW;
     private int axis = AXIS_FROM_FORMAT;
+    private int virtualBatchSize;
 
     /** For JSON deserialization; use the {@link Builder}. */
     public SyncBatchNormalization() {
@@ -114,6 +115,7 @@ public class SyncBatchNormalization extends FeedForwardLayer {
         this.cnn2DFormat = b.cnn2DFormat;
         this.cnn3DFormat = b.cnn3DFormat;
         this.axis = b.axis;
+        this.virtualBatchSize = b.virtualBatchSize;
         initializeConstraints(b);
         validate();
     }
@@ -147,6 +149,10 @@ public class SyncBatchNormalization extends FeedForwardLayer {
         if (axis < AXIS_FROM_FORMAT) {
             throw new IllegalArgumentException("axis must be a dimension index >= 1, or " + AXIS_FROM_FORMAT
                     + " to take it from the data format, but got " + axis);
+        }
+        if (virtualBatchSize < 0) {
+            throw new IllegalArgumentException("virtualBatchSize must be at least 1 (examples per ghost batch), or 0 "
+                    + "for none, but got " + virtualBatchSize);
         }
         Objects.requireNonNull(runningVariance, "runningVariance");
         Objects.requireNonNull(cnn2DFormat, "cnn2DFormat");
@@ -464,6 +470,19 @@ public class SyncBatchNormalization extends FeedForwardLayer {
         this.axis = axis;
     }
 
+    /**
+     * Examples per ghost batch (Hoffer et al. 2017, "Train longer, generalize better", section 4; Keras's
+     * {@code virtual_batch_size}), or 0 for none.
+     */
+    public int getVirtualBatchSize() {
+        return virtualBatchSize;
+    }
+
+    /** @see #getVirtualBatchSize() */
+    public void setVirtualBatchSize(int virtualBatchSize) {
+        this.virtualBatchSize = virtualBatchSize;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -480,13 +499,14 @@ public class SyncBatchNormalization extends FeedForwardLayer {
                 && Double.compare(runningVarInit, other.runningVarInit) == 0
                 && lockGammaBeta == other.lockGammaBeta && useGlobalStats == other.useGlobalStats
                 && runningVariance == other.runningVariance && cnn2DFormat == other.cnn2DFormat
-                && cnn3DFormat == other.cnn3DFormat && axis == other.axis;
+                && cnn3DFormat == other.cnn3DFormat && axis == other.axis && virtualBatchSize == other.virtualBatchSize;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(super.hashCode(), decay, eps, center, scale, gammaInit, betaInit, runningMeanInit,
-                runningVarInit, lockGammaBeta, useGlobalStats, runningVariance, cnn2DFormat, cnn3DFormat, axis);
+                runningVarInit, lockGammaBeta, useGlobalStats, runningVariance, cnn2DFormat, cnn3DFormat, axis,
+                virtualBatchSize);
     }
 
     @Override
@@ -495,7 +515,7 @@ public class SyncBatchNormalization extends FeedForwardLayer {
                 + ", eps=" + eps + ", center=" + center + ", scale=" + scale + ", gammaInit=" + gammaInit
                 + ", betaInit=" + betaInit + ", lockGammaBeta=" + lockGammaBeta + ", useGlobalStats=" + useGlobalStats
                 + ", runningVariance=" + runningVariance + ", cnn2DFormat=" + cnn2DFormat + ", cnn3DFormat="
-                + cnn3DFormat + ", axis=" + axis + ")";
+                + cnn3DFormat + ", axis=" + axis + ", virtualBatchSize=" + virtualBatchSize + ")";
     }
 
     /** Builds a {@link SyncBatchNormalization}, in the style of DL4J's layer builders. */
@@ -514,6 +534,7 @@ public class SyncBatchNormalization extends FeedForwardLayer {
         private CNN2DFormat cnn2DFormat = CNN2DFormat.NCHW;
         private Convolution3D.DataFormat cnn3DFormat = Convolution3D.DataFormat.NCDHW;
         private int axis = AXIS_FROM_FORMAT;
+        private int virtualBatchSize;
 
         /** A builder with the defaults: decay 0.9, eps 1e-5, learned gamma and beta, NCHW/NCDHW. */
         public Builder() {
@@ -603,6 +624,20 @@ public class SyncBatchNormalization extends FeedForwardLayer {
         /** Explicit channel axis (at least 1), overriding the data format. */
         public Builder axis(int axis) {
             this.axis = axis;
+            return this;
+        }
+
+        /**
+         * Ghost batch normalization (Hoffer et al. 2017; Keras's {@code virtual_batch_size}): in training,
+         * each worker's shard is split into consecutive virtual batches of {@code v} examples (a
+         * shorter last one allowed), each normalized with its own statistics, in every BN mode: a
+         * virtual batch is local to a worker, so the statistics are never communicated. The running
+         * statistics are updated once per step from the mean over the virtual batches of their means
+         * and variances (as Keras does), then averaged across workers by the trainer. Every virtual
+         * batch needs at least 2 values per channel. 0 (the default): no virtual batches.
+         */
+        public Builder virtualBatchSize(int v) {
+            this.virtualBatchSize = v;
             return this;
         }
 

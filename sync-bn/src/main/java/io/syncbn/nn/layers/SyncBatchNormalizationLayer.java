@@ -59,8 +59,12 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
     /** Receives the moments of every input this layer normalizes, or {@code null}. */
     private transient Consumer<ChannelMoments> inputObserver;
 
-    /** Per-channel state of one training forward pass. */
-    private record ForwardState(long[] shape, double[] mean, double[] invStd, long globalCount, boolean batchStats) {
+    /** Per-channel state of one forward pass; {@code ghost} holds the virtual batches of a ghost-BN pass. */
+    private record ForwardState(long[] shape, double[] mean, double[] invStd, long globalCount, boolean batchStats,
+            GhostBatchNorm.State ghost) {
+        ForwardState(long[] shape, double[] mean, double[] invStd, long globalCount, boolean batchStats) {
+            this(shape, mean, invStd, globalCount, batchStats, null);
+        }
     }
 
     /** Built by {@link SyncBatchNormalization#instantiate}. */
@@ -161,6 +165,9 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
         if (!training && inferenceStatistics == InferenceStatistics.BATCH) {
             return normalizeBlocks(x, axis, workspaceMgr);
         }
+        if (training && !conf.isUseGlobalStats() && conf.getVirtualBatchSize() > 0) {
+            return ghostForward(x, axis, workspaceMgr);
+        }
         double[] mean;
         double[] invStd;
         long globalCount;
@@ -194,6 +201,27 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
         return out;
     }
 
+    /** Training with virtual batches ({@link SyncBatchNormalization.Builder#virtualBatchSize}): never communicates. */
+    private INDArray ghostForward(INDArray x, int axis, LayerWorkspaceMgr workspaceMgr) {
+        SyncBatchNormalization conf = layerConf();
+        int channels = (int) conf.getNOut();
+        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
+        GhostBatchNorm.State state = GhostBatchNorm.forward(x, out, axis, conf.getVirtualBatchSize(), conf.getEps(),
+                gamma(channels), beta(channels), (count, shape) -> requireEnoughValues(count, 1, shape));
+        if (inputObserver != null) {
+            inputObserver.accept(state.whole());
+        }
+        lastLocalMoments = state.whole();
+        lastBatchMoments = null;
+        if (!state.blocks().isEmpty()) {
+            double[][] update = GhostBatchNorm.runningUpdate(state,
+                    conf.getRunningVariance() == SyncBatchNormalization.RunningVariance.UNBIASED);
+            updateRunningStatistics(update[0], update[1]);
+        }
+        forward = new ForwardState(x.shape(), null, null, -1, true, state);
+        return out;
+    }
+
     /**
      * Inference with {@link InferenceStatistics#BATCH}: consecutive blocks of {@code inferenceBlock}
      * examples (a shorter last one allowed) are each normalized with their own statistics; nothing is
@@ -223,6 +251,11 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
         }
         int channels = (int) conf.getNOut();
         lastLocalMoments = ChannelMoments.empty(channels);
+        if (conf.getVirtualBatchSize() > 0) {
+            forward = new ForwardState(new long[] {0, channels}, null, null, -1, true,
+                    new GhostBatchNorm.State(java.util.List.of(), lastLocalMoments));
+            return;
+        }
         ChannelMoments global = synchronize(lastLocalMoments, new long[] {0, channels}, true);
         forward = new ForwardState(new long[] {0, channels}, global.mean(),
                 inverseStd(global.biasedVariance(), conf.getEps()), global.count(), true);
@@ -243,7 +276,9 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
         if (forward == null || forward.shape()[0] != 0) {
             throw new IllegalStateException(where() + ": backpropWithoutExamples needs forwardWithoutExamples first");
         }
-        collective.allReduceSum(new double[2 * (int) conf.getNOut()]);
+        if (forward.ghost() == null) {
+            collective.allReduceSum(new double[2 * (int) conf.getNOut()]);
+        }
     }
 
     /**
@@ -286,6 +321,39 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
         ChannelLayout layout = layoutOf(x, conf.channelAxis(x.rank()));
         int channels = layout.channels();
 
+        INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
+        double[][] gammaBeta = forward.ghost() != null
+                ? GhostBatchNorm.backward(forward.ghost(), x, dy, dx, conf.channelAxis(x.rank()), gamma(channels))
+                : plainBackward(layout, x, dy, dx);
+        double[] localDGamma = gammaBeta[0];
+        double[] localDBeta = gammaBeta[1];
+
+        Gradient gradient = new DefaultGradient();
+        SyncBatchNormalization c = layerConf();
+        if (c.hasGammaParam()) {
+            setGradient(gradient, SyncBatchNormParamInitializer.GAMMA, localDGamma);
+        }
+        if (c.hasBetaParam()) {
+            setGradient(gradient, SyncBatchNormParamInitializer.BETA, localDBeta);
+        }
+        for (String key : new String[] {SyncBatchNormParamInitializer.GLOBAL_MEAN,
+                SyncBatchNormParamInitializer.GLOBAL_VAR}) {
+            INDArray view = gradientViews.get(key);
+            view.assign(0);
+            gradient.setGradientFor(key, view);
+        }
+        this.gradient = gradient;
+        return new Pair<>(gradient, dx);
+    }
+
+    /**
+     * The input gradient into {@code dx} with the statistics of the forward pass (synchronized: one
+     * all-reduce-sum of {@code [sum(dy), sum(dy * xhat)]}), and the local gamma and beta gradients.
+     *
+     * @return {@code [dGamma, dBeta]}
+     */
+    private double[][] plainBackward(ChannelLayout layout, INDArray x, INDArray dy, INDArray dx) {
+        int channels = layout.channels();
         double[] sums = BatchNormKernels.backwardSums(layout, TensorIO.of(x), TensorIO.of(dy), forward.mean(),
                 forward.invStd());
         double[] localDBeta = Arrays.copyOfRange(sums, 0, channels);
@@ -309,26 +377,9 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
                 scale[c] = gamma[c] * forward.invStd()[c];
             }
         }
-        INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
         BatchNormKernels.inputGradient(layout, TensorIO.of(x), TensorIO.of(dy), TensorIO.of(dx), forward.mean(),
                 scale, slope, offset);
-
-        Gradient gradient = new DefaultGradient();
-        SyncBatchNormalization c = layerConf();
-        if (c.hasGammaParam()) {
-            setGradient(gradient, SyncBatchNormParamInitializer.GAMMA, localDGamma);
-        }
-        if (c.hasBetaParam()) {
-            setGradient(gradient, SyncBatchNormParamInitializer.BETA, localDBeta);
-        }
-        for (String key : new String[] {SyncBatchNormParamInitializer.GLOBAL_MEAN,
-                SyncBatchNormParamInitializer.GLOBAL_VAR}) {
-            INDArray view = gradientViews.get(key);
-            view.assign(0);
-            gradient.setGradientFor(key, view);
-        }
-        this.gradient = gradient;
-        return new Pair<>(gradient, dx);
+        return new double[][] {localDGamma, localDBeta};
     }
 
     private void setGradient(Gradient gradient, String key, double[] values) {
@@ -378,10 +429,12 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
 
     private void updateRunningStatistics(ChannelMoments global) {
         SyncBatchNormalization conf = layerConf();
-        double decay = conf.getDecay();
-        double[] batchVar = conf.getRunningVariance() == SyncBatchNormalization.RunningVariance.UNBIASED
-                ? global.unbiasedVariance() : global.biasedVariance();
-        double[] batchMean = global.mean();
+        updateRunningStatistics(global.mean(), conf.getRunningVariance()
+                == SyncBatchNormalization.RunningVariance.UNBIASED ? global.unbiasedVariance() : global.biasedVariance());
+    }
+
+    private void updateRunningStatistics(double[] batchMean, double[] batchVar) {
+        double decay = layerConf().getDecay();
         double[] runningMean = vector(SyncBatchNormParamInitializer.GLOBAL_MEAN);
         double[] runningVar = vector(SyncBatchNormParamInitializer.GLOBAL_VAR);
         for (int c = 0; c < runningMean.length; c++) {

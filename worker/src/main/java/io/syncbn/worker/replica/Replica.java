@@ -42,6 +42,8 @@ public final class Replica {
     private final BnMode mode;
     private final int diagnosticsEvery;
     private final List<SyncBatchNormalizationLayer> bnLayers;
+    /** Layers whose running statistics differ between replicas after a step, averaged after each. */
+    private final List<SyncBatchNormalizationLayer> averaged;
     private final OutputProbe probe;
     private Gradient viewsGradient;
 
@@ -56,6 +58,9 @@ public final class Replica {
         }
         this.diagnosticsEvery = diagnosticsEvery;
         this.bnLayers = network.syncBnLayers();
+        // Ghost-BN layers normalize virtual batches local to each worker, in every mode.
+        this.averaged = mode.averagesRunningStatistics(collective.worldSize()) ? bnLayers
+                : bnLayers.stream().filter(l -> l.layerConf().getVirtualBatchSize() > 0).toList();
         this.probe = new OutputProbe(network);
         Model model = network.model();
         model.addListeners(probe);
@@ -128,8 +133,8 @@ public final class Replica {
                     + collective.worldSize() + " workers; every step needs at least one example");
         }
         network.update(examples > 0 ? currentGradient() : viewsGradient(), Math.toIntExact(globalExamples));
-        if (mode.averagesRunningStatistics(collective.worldSize())) {
-            RunningStatistics.average(bnLayers, collective);
+        if (!averaged.isEmpty()) {
+            RunningStatistics.average(averaged, collective);
         }
         double loss = reduced[0] / globalExamples + regularization;
         double millis = (System.nanoTime() - start) / 1e6;

@@ -1,0 +1,55 @@
+package io.syncbn.driver.study;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.syncbn.driver.config.TrainConfig;
+import io.syncbn.worker.replica.BnMode;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The study's plan: cell order and identity, the one-worker reference (where sync, local and group
+ * coincide, but ghost BN does not), and the training configuration of each kind of cell.
+ */
+class StudyConfigTest {
+
+    private static StudyConfig study(List<String> modes) {
+        return new StudyConfig(8, List.of(1, 8), modes, List.of(3L), TrainConfig.defaults());
+    }
+
+    @Test
+    void planListsEachCellOnceWithTheReferenceAndGhostCellsAtOneWorker() {
+        List<String> ids = study(List.of("local", "sync", "ghost:2")).cells().stream().map(c -> c.cell().id()).toList();
+        assertEquals(List.of("b1-local-s3", "b1-sync-s3", "b1-ghost2-s3", "b8-sync-s3", "b8-ghost2-s3"), ids);
+    }
+
+    @Test
+    void ghostCellsTrainLocalStatisticsWithVirtualBatchesAndOthersKeepTheirMode() {
+        StudyConfig s = study(List.of("group:4", "ghost:2"));
+        StudyConfig.PlannedCell group = s.cells().get(0);
+        StudyConfig.PlannedCell ghost = s.cells().get(1);
+        TrainConfig g = s.trainConfig(group, "out/g");
+        TrainConfig h = s.trainConfig(ghost, "out/h");
+        assertAll(
+                () -> assertEquals(BnMode.group(4), g.bn()),
+                () -> assertEquals(0, g.bnVirtualBatch()),
+                () -> assertEquals(8, g.workers()),
+                () -> assertEquals("local[8]", g.master()),
+                () -> assertEquals(BnMode.LOCAL, h.bn()),
+                () -> assertEquals(2, h.bnVirtualBatch()),
+                () -> assertEquals(3L, h.seed()),
+                () -> assertEquals("out/h", h.out()));
+    }
+
+    @Test
+    void modesAreReadInTheirCanonicalForm() {
+        assertAll(
+                () -> assertEquals("ghost:4", StudyConfig.mode(" Ghost:04 ")),
+                () -> assertEquals("group:2", StudyConfig.mode("group:2")),
+                () -> assertEquals("bn must be sync, local, group:K or ghost:V with integers K, V >= 1, but got "
+                        + "\"ghost:0\"", assertThrows(IllegalArgumentException.class,
+                                () -> StudyConfig.mode("ghost:0")).getMessage()));
+    }
+}
