@@ -92,22 +92,13 @@ final class GhostBatchNorm {
         for (Block b : state.blocks()) {
             long length = b.moments().count() * channels;
             ChannelLayout layout = ChannelLayout.of(b.shape(), axis);
-            TensorIO xr = xs.range(b.from(), length);
-            TensorIO dyr = dys.range(b.from(), length);
-            double[] sums = BatchNormKernels.backwardSums(layout, xr, dyr, b.mean(), b.invStd());
-            double count = b.moments().count();
-            double[] scale = new double[channels];
-            double[] slope = new double[channels];
-            double[] offset = new double[channels];
+            double[][] gammaBeta = SynchronizedBackward.run(layout, xs.range(b.from(), length),
+                    dys.range(b.from(), length), dxs.range(b.from(), length), b.mean(), b.invStd(), gamma, true, null,
+                    b.moments().count());
             for (int c = 0; c < channels; c++) {
-                dBeta[c] += sums[c];
-                dGamma[c] += sums[channels + c];
-                scale[c] = gamma[c] * b.invStd()[c];
-                slope[c] = -scale[c] * b.invStd()[c] * sums[channels + c] / count;
-                offset[c] = -scale[c] * sums[c] / count;
+                dGamma[c] += gammaBeta[0][c];
+                dBeta[c] += gammaBeta[1][c];
             }
-            BatchNormKernels.inputGradient(layout, xr, dyr, dxs.range(b.from(), length), b.mean(), scale, slope,
-                    offset);
         }
         return new double[][] {dGamma, dBeta};
     }

@@ -346,40 +346,9 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
         return new Pair<>(gradient, dx);
     }
 
-    /**
-     * The input gradient into {@code dx} with the statistics of the forward pass (synchronized: one
-     * all-reduce-sum of {@code [sum(dy), sum(dy * xhat)]}), and the local gamma and beta gradients.
-     *
-     * @return {@code [dGamma, dBeta]}
-     */
     private double[][] plainBackward(ChannelLayout layout, INDArray x, INDArray dy, INDArray dx) {
-        int channels = layout.channels();
-        double[] sums = BatchNormKernels.backwardSums(layout, TensorIO.of(x), TensorIO.of(dy), forward.mean(),
-                forward.invStd());
-        double[] localDBeta = Arrays.copyOfRange(sums, 0, channels);
-        double[] localDGamma = Arrays.copyOfRange(sums, channels, 2 * channels);
-
-        double[] gamma = gamma(channels);
-        double[] scale = new double[channels];
-        double[] slope = new double[channels];
-        double[] offset = new double[channels];
-        if (forward.batchStats()) {
-            collective.allReduceSum(sums);
-            double n = forward.globalCount();
-            for (int c = 0; c < channels; c++) {
-                double invStd = forward.invStd()[c];
-                scale[c] = gamma[c] * invStd;
-                slope[c] = -scale[c] * invStd * sums[channels + c] / n;
-                offset[c] = -scale[c] * sums[c] / n;
-            }
-        } else {
-            for (int c = 0; c < channels; c++) {
-                scale[c] = gamma[c] * forward.invStd()[c];
-            }
-        }
-        BatchNormKernels.inputGradient(layout, TensorIO.of(x), TensorIO.of(dy), TensorIO.of(dx), forward.mean(),
-                scale, slope, offset);
-        return new double[][] {localDGamma, localDBeta};
+        return SynchronizedBackward.run(layout, TensorIO.of(x), TensorIO.of(dy), TensorIO.of(dx), forward.mean(),
+                forward.invStd(), gamma(layout.channels()), forward.batchStats(), collective, forward.globalCount());
     }
 
     private void setGradient(Gradient gradient, String key, double[] values) {
