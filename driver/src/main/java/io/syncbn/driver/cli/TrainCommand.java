@@ -105,6 +105,10 @@ final class TrainCommand implements Callable<Integer> {
             + "of V examples of each worker's shard, each with its own statistics; 0: none.")
     private String bnVirtualBatch;
 
+    @Option(names = "--collective-timeout", paramLabel = "SECONDS", description = "How long a worker waits for the "
+            + "others in a collective operation before the stage fails naming the missing ones.")
+    private String collectiveTimeout;
+
     @Option(names = "--resume", description = "Continue the unfinished run in --out DIR from its last checkpoint.",
             showDefaultValue = picocli.CommandLine.Help.Visibility.NEVER)
     private boolean resume;

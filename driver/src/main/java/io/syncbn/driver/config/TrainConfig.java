@@ -45,10 +45,12 @@ import org.nd4j.linalg.api.buffer.DataType;
  *     training data (PreciseBN; 0: keep the moving averages), at least 0
  * @param bnVirtualBatch ghost batch normalization: every BN layer normalizes virtual batches of this
  *     many examples of a worker's shard, in every mode (0: none), at least 0
+ * @param collectiveTimeout seconds a worker waits in a collective operation for the others before the
+ *     stage fails naming the missing ones, at least 1
  */
 public record TrainConfig(int workers, int perWorkerBatch, int epochs, double learningRate, BnMode bn, String model,
         String data, String master, long seed, DataType dtype, String out, int checkpointEvery, int diagnosticsEvery,
-        int preciseBn, int bnVirtualBatch) {
+        int preciseBn, int bnVirtualBatch, int collectiveTimeout) {
 
     /** Key of {@link #workers}. */
     public static final String WORKERS = "workers";
@@ -80,17 +82,19 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
     public static final String PRECISE_BN = "precise-bn";
     /** Key of {@link #bnVirtualBatch}. */
     public static final String BN_VIRTUAL_BATCH = "bn-virtual-batch";
+    /** Key of {@link #collectiveTimeout}. */
+    public static final String COLLECTIVE_TIMEOUT = "collective-timeout";
 
     /** Every key, in the order of the components and of written files. */
     public static final List<String> KEYS = List.of(WORKERS, PER_WORKER_BATCH, EPOCHS, LR, BN, MODEL, DATA, MASTER,
-            SEED, DTYPE, OUT, CHECKPOINT_EVERY, DIAGNOSTICS_EVERY, PRECISE_BN, BN_VIRTUAL_BATCH);
+            SEED, DTYPE, OUT, CHECKPOINT_EVERY, DIAGNOSTICS_EVERY, PRECISE_BN, BN_VIRTUAL_BATCH, COLLECTIVE_TIMEOUT);
 
     /**
      * Keys added after run directories were first written, with the value that reproduces what those
      * runs did; a stored configuration without them is read with these values.
      */
     private static final Map<String, String> LATER_KEYS = Map.of(DIAGNOSTICS_EVERY, "0", PRECISE_BN, "0",
-            BN_VIRTUAL_BATCH, "0");
+            BN_VIRTUAL_BATCH, "0", COLLECTIVE_TIMEOUT, "120");
 
     /** Where the build puts the copy of {@code conf/train.properties}. */
     static final String DEFAULTS_RESOURCE = "/io/syncbn/driver/config/train.properties";
@@ -138,6 +142,7 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
         atLeast(DIAGNOSTICS_EVERY, diagnosticsEvery, 0);
         atLeast(PRECISE_BN, preciseBn, 0);
         atLeast(BN_VIRTUAL_BATCH, bnVirtualBatch, 0);
+        atLeast(COLLECTIVE_TIMEOUT, collectiveTimeout, 1);
     }
 
     /**
@@ -206,7 +211,8 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
                 parseInt(CHECKPOINT_EVERY, values.get(CHECKPOINT_EVERY), 0),
                 parseInt(DIAGNOSTICS_EVERY, values.get(DIAGNOSTICS_EVERY), 0),
                 parseInt(PRECISE_BN, values.get(PRECISE_BN), 0),
-                parseInt(BN_VIRTUAL_BATCH, values.get(BN_VIRTUAL_BATCH), 0));
+                parseInt(BN_VIRTUAL_BATCH, values.get(BN_VIRTUAL_BATCH), 0),
+                parseInt(COLLECTIVE_TIMEOUT, values.get(COLLECTIVE_TIMEOUT), 1));
     }
 
     /**
@@ -238,6 +244,7 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
         m.put(DIAGNOSTICS_EVERY, Integer.toString(diagnosticsEvery));
         m.put(PRECISE_BN, Integer.toString(preciseBn));
         m.put(BN_VIRTUAL_BATCH, Integer.toString(bnVirtualBatch));
+        m.put(COLLECTIVE_TIMEOUT, Integer.toString(collectiveTimeout));
         return m;
     }
 
@@ -256,14 +263,14 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
     /** This configuration with another run directory. */
     public TrainConfig withOut(String newOut) {
         return new TrainConfig(workers, perWorkerBatch, epochs, learningRate, bn, model, data, master, seed, dtype,
-                newOut, checkpointEvery, diagnosticsEvery, preciseBn, bnVirtualBatch);
+                newOut, checkpointEvery, diagnosticsEvery, preciseBn, bnVirtualBatch, collectiveTimeout);
     }
 
     /** This configuration with another job: workers, per-worker batch, BN mode, seed and diagnostics interval. */
     public TrainConfig withJob(int newWorkers, int newPerWorkerBatch, BnMode newBn, long newSeed,
             int newDiagnosticsEvery) {
         return new TrainConfig(newWorkers, newPerWorkerBatch, epochs, learningRate, newBn, model, data, master,
-                newSeed, dtype, out, checkpointEvery, newDiagnosticsEvery, preciseBn, bnVirtualBatch);
+                newSeed, dtype, out, checkpointEvery, newDiagnosticsEvery, preciseBn, bnVirtualBatch, collectiveTimeout);
     }
 
     private static BnMode parseBn(String text) {

@@ -122,7 +122,8 @@ public final class TrainingRun {
             sessionStart = System.nanoTime();
             earlierSeconds = saved.runSeconds();
             SyncTrainingMaster master = new SyncTrainingMaster.Builder(config.workers(), config.perWorkerBatch())
-                    .bnMode(config.bn()).seed(config.seed()).diagnosticsEvery(config.diagnosticsEvery()).build();
+                    .bnMode(config.bn()).seed(config.seed()).diagnosticsEvery(config.diagnosticsEvery())
+                    .collectiveTimeout(java.time.Duration.ofSeconds(config.collectiveTimeout())).build();
             JavaRDD<MultiDataSet> examples = sc.parallelize(Batches.split(data.train(), RDD_CHUNK).stream()
                     .map(DataSet::toMultiDataSet).toList(), config.workers());
             out.printf(Locale.ROOT, "training %s on %s (%d examples, %d held out): %d workers x %d examples per step, "
