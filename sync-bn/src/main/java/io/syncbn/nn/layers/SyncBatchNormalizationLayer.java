@@ -172,8 +172,13 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
         double[] invStd;
         long globalCount;
         boolean batchStats = training && !conf.isUseGlobalStats();
-        ChannelMoments local = batchStats || inputObserver != null ? BatchNormKernels.moments(layout, TensorIO.of(x))
-                : null;
+        // Sequences [N, C, T] with a mask [N, T]: statistics of the real steps only.
+        boolean masked = batchStats && maskArray != null && x.rank() == 3;
+        if (masked) {
+            SequenceMask.require(x, maskArray, axis, where());
+        }
+        ChannelMoments local = masked ? SequenceMask.moments(x, maskArray)
+                : batchStats || inputObserver != null ? BatchNormKernels.moments(layout, TensorIO.of(x)) : null;
         if (inputObserver != null) {
             inputObserver.accept(local);
         }
@@ -204,6 +209,11 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
     /** Training with virtual batches ({@link SyncBatchNormalization.Builder#virtualBatchSize}): never communicates. */
     private INDArray ghostForward(INDArray x, int axis, LayerWorkspaceMgr workspaceMgr) {
         SyncBatchNormalization conf = layerConf();
+        if (maskArray != null && x.rank() == 3) {
+            throw new IllegalArgumentException(where() + ": ghost batch normalization (virtualBatchSize "
+                    + conf.getVirtualBatchSize() + ") does not take a sequence mask; use virtualBatchSize 0 for "
+                    + "masked sequences");
+        }
         int channels = (int) conf.getNOut();
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
         GhostBatchNorm.State state = GhostBatchNorm.forward(x, out, axis, conf.getVirtualBatchSize(), conf.getEps(),
@@ -347,8 +357,17 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
     }
 
     private double[][] plainBackward(ChannelLayout layout, INDArray x, INDArray dy, INDArray dx) {
-        return SynchronizedBackward.run(layout, TensorIO.of(x), TensorIO.of(dy), TensorIO.of(dx), forward.mean(),
-                forward.invStd(), gamma(layout.channels()), forward.batchStats(), collective, forward.globalCount());
+        double[] gamma = gamma(layout.channels());
+        double[][] gammaBeta = SynchronizedBackward.run(layout, TensorIO.of(x), TensorIO.of(dy), TensorIO.of(dx),
+                forward.mean(), forward.invStd(), gamma, forward.batchStats(), collective, forward.globalCount());
+        if (forward.batchStats() && maskArray != null && x.rank() == 3) {
+            double[] scale = new double[gamma.length];
+            for (int c = 0; c < scale.length; c++) {
+                scale[c] = gamma[c] * forward.invStd()[c];
+            }
+            SequenceMask.padGradient(dx, dy, maskArray, scale);
+        }
+        return gammaBeta;
     }
 
     private void setGradient(Gradient gradient, String key, double[] values) {
