@@ -47,8 +47,8 @@ public record ProgressSink(String host, int port, String token) implements Seria
 
     /** Connects and returns the per-step reporter with which to close it; a no-op reporter if the driver is unreachable. */
     public Reporter open() {
+        Socket socket = new Socket();
         try {
-            Socket socket = new Socket();
             socket.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MILLIS);
             socket.setTcpNoDelay(true);
             Writer out = new BufferedWriter(new OutputStreamWriter(socket.getOutputStream(), StandardCharsets.US_ASCII));
@@ -57,6 +57,11 @@ public record ProgressSink(String host, int port, String token) implements Seria
             out.flush();
             return new Reporter(socket, out);
         } catch (IOException e) {
+            try {
+                socket.close();
+            } catch (IOException closing) {
+                e.addSuppressed(closing);
+            }
             LOG.warn("cannot reach the driver's progress port {}:{} ({}); training continues without live progress",
                     host, port, e.toString());
             return new Reporter(null, null);
