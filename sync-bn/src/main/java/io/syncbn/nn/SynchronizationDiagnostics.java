@@ -73,24 +73,8 @@ public final class SynchronizationDiagnostics {
 
     /** Fills {@code global} with the merge of every rank's {@code local} moments, one all-reduce for all layers. */
     private static void mergeOverAll(ChannelMoments[] local, ChannelMoments[] global, int[] channels, Collective all) {
-        int length = 0;
-        for (int c : channels) {
-            length += ChannelMoments.packedLength(c);
-        }
-        double[] packed = new double[length];
-        int at = 0;
-        for (ChannelMoments m : local) {
-            double[] p = m.pack();
-            System.arraycopy(p, 0, packed, at, p.length);
-            at += p.length;
-        }
+        double[] packed = ChannelMoments.packAll(List.of(local));
         all.allReduce(packed, ChannelMoments.mergeSegments(channels));
-        at = 0;
-        for (int i = 0; i < local.length; i++) {
-            int len = ChannelMoments.packedLength(channels[i]);
-            double[] p = java.util.Arrays.copyOfRange(packed, at, at + len);
-            global[i] = ChannelMoments.unpack(p, channels[i]);
-            at += len;
-        }
+        ChannelMoments.unpackAll(packed, channels).toArray(global);
     }
 }

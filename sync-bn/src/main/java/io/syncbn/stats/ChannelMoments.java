@@ -186,6 +186,35 @@ public record ChannelMoments(long count, double[] mean, double[] m2) {
         acc[0] = n;
     }
 
+    /** The packed forms of {@code moments} laid end to end, one segment each ({@link #mergeSegments}). */
+    public static double[] packAll(java.util.List<ChannelMoments> moments) {
+        int length = moments.stream().mapToInt(m -> packedLength(m.channels())).sum();
+        double[] packed = new double[length];
+        int at = 0;
+        for (ChannelMoments m : moments) {
+            double[] p = m.pack();
+            System.arraycopy(p, 0, packed, at, p.length);
+            at += p.length;
+        }
+        return packed;
+    }
+
+    /** The inverse of {@link #packAll}: one value per segment, with the given channel counts. */
+    public static java.util.List<ChannelMoments> unpackAll(double[] packed, int... channels) {
+        java.util.List<ChannelMoments> out = new java.util.ArrayList<>(channels.length);
+        int at = 0;
+        for (int c : channels) {
+            int length = packedLength(c);
+            out.add(unpack(Arrays.copyOfRange(packed, at, at + length), c));
+            at += length;
+        }
+        if (at != packed.length) {
+            throw new IllegalArgumentException("packed moments of " + channels.length + " segments have length " + at
+                    + ", but got " + packed.length);
+        }
+        return out;
+    }
+
     /**
      * A reduction over several packed moments laid end to end (one per layer, with the given channel
      * counts), merging each segment with {@link #mergePacked}: one all-reduce for many layers.

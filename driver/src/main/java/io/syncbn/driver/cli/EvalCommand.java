@@ -1,6 +1,5 @@
 package io.syncbn.driver.cli;
 
-import io.syncbn.driver.config.TrainConfig;
 import io.syncbn.driver.data.DataSource;
 import io.syncbn.driver.data.DataSources;
 import io.syncbn.driver.run.ModelFiles;
@@ -9,7 +8,6 @@ import io.syncbn.driver.evaluation.TestEvaluation;
 import io.syncbn.driver.evaluation.TestResult;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -46,7 +44,8 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        String spec = data != null ? data : dataOfRun();
+        String spec = data != null ? data : RunDirectory.configOfModel(model, "--data",
+                "give the data spec with --data SPEC").data();
         DataSource source = DataSources.open(spec);
         Model network = ModelFiles.load(model, false);
         TestResult result = TestEvaluation.evaluate(network, source.test());
@@ -56,17 +55,5 @@ final class EvalCommand implements Callable<Integer> {
             out.println(result.evaluation().stats());
         }
         return 0;
-    }
-
-    /** The data spec of the run that {@code model} belongs to. */
-    private String dataOfRun() {
-        Path parent = model.toAbsolutePath().getParent();
-        RunDirectory run = new RunDirectory(parent);
-        if (parent == null || !Files.exists(run.file(RunDirectory.CONFIG))) {
-            throw new IllegalArgumentException("--data is missing and " + model + " is not in a run directory (no "
-                    + RunDirectory.CONFIG + " beside it); give the data spec with --data SPEC");
-        }
-        TrainConfig config = run.storedConfig();
-        return config.data();
     }
 }

@@ -80,7 +80,8 @@ final class PreciseBnCommand implements Callable<Integer> {
         if (Files.exists(target)) {
             throw new IllegalArgumentException("OUT " + target + " exists; give a new file name, or delete it first");
         }
-        TrainConfig run = (data == null || batchSize == null) ? runConfig() : null;
+        TrainConfig run = data == null || batchSize == null ? RunDirectory.configOfModel(model,
+                "--data or --batch-size", "give --data SPEC and --batch-size G") : null;
         int size = batchSize != null ? batchSize : run.globalBatch();
         DataSource source = DataSources.open(data != null ? data : run.data());
         Model network = ModelFiles.load(model, true);
@@ -106,16 +107,5 @@ final class PreciseBnCommand implements Callable<Integer> {
                 + "%.4f before, %.4f after (loss %.4f before, %.4f after) on %s; wrote %s%n", batches, size, workers,
                 before.accuracy(), after.accuracy(), before.loss(), after.loss(), source.name(), target);
         return 0;
-    }
-
-    /** The configuration of the run that {@code model} belongs to. */
-    private TrainConfig runConfig() {
-        Path parent = model.toAbsolutePath().getParent();
-        RunDirectory run = new RunDirectory(parent);
-        if (parent == null || !Files.exists(run.file(RunDirectory.CONFIG))) {
-            throw new IllegalArgumentException("--data or --batch-size is missing and " + model + " is not in a run "
-                    + "directory (no " + RunDirectory.CONFIG + " beside it); give --data SPEC and --batch-size G");
-        }
-        return run.storedConfig();
     }
 }

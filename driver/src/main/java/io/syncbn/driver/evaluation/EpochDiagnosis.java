@@ -1,6 +1,7 @@
 package io.syncbn.driver.evaluation;
 
 import io.syncbn.driver.data.Batches;
+import io.syncbn.nn.InputMoments;
 import io.syncbn.nn.SyncBatchNorm;
 import io.syncbn.nn.layers.SyncBatchNormalizationLayer;
 import io.syncbn.nn.layers.InferenceStatistics;
@@ -68,15 +69,7 @@ public final class EpochDiagnosis {
 
     /** Per layer, the moments of its input over all of {@code data}, in inference mode. */
     static List<ChannelMoments> population(Model network, List<SyncBatchNormalizationLayer> layers, DataSet data) {
-        List<ChannelMoments> merged = new ArrayList<>();
-        for (SyncBatchNormalizationLayer layer : layers) {
-            merged.add(ChannelMoments.empty((int) layer.layerConf().getNOut()));
-        }
-        try {
-            for (int i = 0; i < layers.size(); i++) {
-                int at = i;
-                layers.get(i).setInputObserver(m -> merged.set(at, merged.get(at).merge(m)));
-            }
+        try (InputMoments observed = InputMoments.observe(layers)) {
             for (DataSet batch : Batches.split(data, PASS_BATCH)) {
                 if (network instanceof MultiLayerNetwork mln) {
                     mln.output(batch.getFeatures(), false);
@@ -84,12 +77,8 @@ public final class EpochDiagnosis {
                     ((ComputationGraph) network).outputSingle(false, batch.getFeatures());
                 }
             }
-        } finally {
-            for (SyncBatchNormalizationLayer layer : layers) {
-                layer.setInputObserver(null);
-            }
+            return observed.moments();
         }
-        return merged;
     }
 
     /**

@@ -78,6 +78,23 @@ public final class RunDirectory {
         return new RunDirectory(candidate);
     }
 
+    /**
+     * The configuration of the run whose directory holds {@code model} (a run's {@code model.zip} or
+     * checkpoint).
+     *
+     * @param missing which flag is missing that the run's configuration would replace, for the refusal
+     * @param fix what to give instead, for the refusal
+     * @throws IllegalArgumentException if {@code model} is not in a run directory
+     */
+    public static TrainConfig configOfModel(Path model, String missing, String fix) {
+        Path parent = model.toAbsolutePath().getParent();
+        if (parent == null || !Files.exists(parent.resolve(CONFIG))) {
+            throw new IllegalArgumentException(missing + " is missing and " + model + " is not in a run directory (no "
+                    + CONFIG + " beside it); " + fix);
+        }
+        return new RunDirectory(parent).storedConfig();
+    }
+
     /** The directory. */
     public Path path() {
         return dir;

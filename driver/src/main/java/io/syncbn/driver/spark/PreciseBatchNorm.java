@@ -1,5 +1,6 @@
 package io.syncbn.driver.spark;
 
+import io.syncbn.nn.InputMoments;
 import io.syncbn.nn.SyncBatchNorm;
 import io.syncbn.nn.layers.InferenceStatistics;
 import io.syncbn.nn.layers.SyncBatchNormalizationLayer;
@@ -9,7 +10,6 @@ import io.syncbn.worker.epoch.EpochLoop;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -70,21 +70,18 @@ public final class PreciseBatchNorm {
         Broadcast<byte[]> snapshot = sc.broadcast(EpochLoop.snapshot(network));
         try {
             List<double[]> parts = ranked.examples().filter(t -> t._1() < needed)
-                    .repartitionAndSortWithinPartitions(new BatchPartitioner(batchSize, workers)).values()
+                    .repartitionAndSortWithinPartitions(new WorkerPartitioner(workers, batchSize)).values()
                     .mapPartitions(new BatchMoments(snapshot, graph, batchSize)).collect();
             List<SyncBatchNormalizationLayer> layers = SyncBatchNorm.trainedLayers(network);
+            int[] channels = layers.stream().mapToInt(l -> (int) l.layerConf().getNOut()).toArray();
             List<ChannelMoments> population = new ArrayList<>();
-            for (SyncBatchNormalizationLayer layer : layers) {
-                population.add(ChannelMoments.empty((int) layer.layerConf().getNOut()));
+            for (int c : channels) {
+                population.add(ChannelMoments.empty(c));
             }
             for (double[] part : parts) {
-                int at = 0;
-                for (int i = 0; i < layers.size(); i++) {
-                    int channels = population.get(i).channels();
-                    int length = ChannelMoments.packedLength(channels);
-                    double[] packed = java.util.Arrays.copyOfRange(part, at, at + length);
-                    population.set(i, population.get(i).merge(ChannelMoments.unpack(packed, channels)));
-                    at += length;
+                List<ChannelMoments> moments = ChannelMoments.unpackAll(part, channels);
+                for (int i = 0; i < channels.length; i++) {
+                    population.set(i, population.get(i).merge(moments.get(i)));
                 }
             }
             for (int i = 0; i < layers.size(); i++) {
@@ -112,38 +109,6 @@ public final class PreciseBatchNorm {
         }
     }
 
-    /** Sends rank r to the task of its batch: (r div batchSize) mod workers. */
-    static final class BatchPartitioner extends Partitioner {
-        private static final long serialVersionUID = 1L;
-        private final int batchSize;
-        private final int workers;
-
-        BatchPartitioner(int batchSize, int workers) {
-            this.batchSize = batchSize;
-            this.workers = workers;
-        }
-
-        @Override
-        public int numPartitions() {
-            return workers;
-        }
-
-        @Override
-        public int getPartition(Object key) {
-            return (int) (((Long) key / batchSize) % workers);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof BatchPartitioner b && b.batchSize == batchSize && b.workers == workers;
-        }
-
-        @Override
-        public int hashCode() {
-            return 31 * batchSize + workers;
-        }
-    }
-
     /** One task: the merged input moments of every trained BN layer over the task's whole batches. */
     static final class BatchMoments implements FlatMapFunction<Iterator<MultiDataSet>, double[]> {
         private static final long serialVersionUID = 1L;
@@ -161,35 +126,25 @@ public final class PreciseBatchNorm {
         public Iterator<double[]> call(Iterator<MultiDataSet> examples) {
             Model net = EpochLoop.restore(snapshot.value(), graph);
             List<SyncBatchNormalizationLayer> layers = SyncBatchNorm.trainedLayers(net);
-            List<ChannelMoments> merged = new ArrayList<>();
-            for (int i = 0; i < layers.size(); i++) {
-                int at = i;
-                merged.add(ChannelMoments.empty((int) layers.get(i).layerConf().getNOut()));
-                layers.get(i).setInferenceStatistics(InferenceStatistics.BATCH, batchSize);
-                layers.get(i).setInputObserver(m -> merged.set(at, merged.get(at).merge(m)));
+            for (SyncBatchNormalizationLayer layer : layers) {
+                layer.setInferenceStatistics(InferenceStatistics.BATCH, batchSize);
             }
-            List<MultiDataSet> batch = new ArrayList<>();
-            while (examples.hasNext()) {
-                batch.add(examples.next());
-                if (batch.size() == batchSize || !examples.hasNext()) {
-                    MultiDataSet b = org.nd4j.linalg.dataset.MultiDataSet.merge(batch);
-                    if (net instanceof MultiLayerNetwork mln) {
-                        mln.output(b.getFeatures(0), false);
-                    } else {
-                        ((ComputationGraph) net).output(false, b.getFeatures());
+            try (InputMoments observed = InputMoments.observe(layers)) {
+                List<MultiDataSet> batch = new ArrayList<>();
+                while (examples.hasNext()) {
+                    batch.add(examples.next());
+                    if (batch.size() == batchSize || !examples.hasNext()) {
+                        MultiDataSet b = org.nd4j.linalg.dataset.MultiDataSet.merge(batch);
+                        if (net instanceof MultiLayerNetwork mln) {
+                            mln.output(b.getFeatures(0), false);
+                        } else {
+                            ((ComputationGraph) net).output(false, b.getFeatures());
+                        }
+                        batch.clear();
                     }
-                    batch.clear();
                 }
+                return List.of(ChannelMoments.packAll(observed.moments())).iterator();
             }
-            int length = merged.stream().mapToInt(m -> ChannelMoments.packedLength(m.channels())).sum();
-            double[] packed = new double[length];
-            int at = 0;
-            for (ChannelMoments m : merged) {
-                double[] p = m.pack();
-                System.arraycopy(p, 0, packed, at, p.length);
-                at += p.length;
-            }
-            return List.of(packed).iterator();
         }
     }
 }
