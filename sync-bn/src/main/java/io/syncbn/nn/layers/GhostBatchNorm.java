@@ -11,7 +11,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Ghost batch normalization in training (Hoffer, Hubara &amp; Soudry 2017, "Train longer, generalize
  * better", section 4): consecutive virtual batches of a worker's shard, each normalized with its own
- * statistics, forward and backward. Blocks are read and written in place through {@link
+ * statistics, forward and backward. The forward pass also serves inference with batch statistics for
+ * the train/inference-gap diagnostic ({@link InferenceStatistics#BATCH}). Blocks are read and written in place through {@link
  * TensorIO#range}; the per-channel arithmetic is the plain layer's ({@link BatchNormKernels}).
  */
 final class GhostBatchNorm {
@@ -37,6 +38,13 @@ final class GhostBatchNorm {
     record State(List<Block> blocks, ChannelMoments whole) {
     }
 
+    /** Refuses a block whose statistics have too few values. */
+    @FunctionalInterface
+    interface CountCheck {
+        /** @throws IllegalArgumentException if {@code count} values per channel cannot be normalized */
+        void require(long count, long[] shape);
+    }
+
     private GhostBatchNorm() {
     }
 
@@ -46,7 +54,7 @@ final class GhostBatchNorm {
      * @param check refuses a block with fewer than 2 values per channel
      */
     static State forward(INDArray x, INDArray out, int axis, int v, double eps, double[] gamma, double[] beta,
-            BlockNormalization.CountCheck check) {
+            CountCheck check) {
         long n = x.size(0);
         long perExample = n == 0 ? 0 : x.length() / n;
         TensorIO in = TensorIO.of(x);

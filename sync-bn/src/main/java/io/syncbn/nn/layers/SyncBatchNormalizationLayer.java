@@ -241,8 +241,11 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
         forward = null;
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
         int channels = (int) layerConf().getNOut();
-        BlockNormalization.run(x, out, axis, inferenceBlock, layerConf().getEps(), gamma(channels), beta(channels),
-                inputObserver, (count, shape) -> requireEnoughValues(count, 1, shape));
+        GhostBatchNorm.State blocks = GhostBatchNorm.forward(x, out, axis, inferenceBlock, layerConf().getEps(),
+                gamma(channels), beta(channels), (count, shape) -> requireEnoughValues(count, 1, shape));
+        if (inputObserver != null) {
+            blocks.blocks().forEach(b -> inputObserver.accept(b.moments()));
+        }
         return out;
     }
 
