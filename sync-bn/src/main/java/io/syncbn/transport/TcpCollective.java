@@ -100,6 +100,18 @@ public final class TcpCollective implements Collective {
      */
     public static TcpCollective connect(TcpConfig config, int rank, List<InetSocketAddress> peers,
             ServerSocketChannel listening) {
+        return connect(config, rank, peers, null, listening);
+    }
+
+    /**
+     * {@link #connect(TcpConfig, int, List, ServerSocketChannel)} with a label per rank that failures
+     * name beside its address, so a user can tell which process to look at: "rank 1 (executor 3,
+     * 10.0.0.7:41002)".
+     *
+     * @param labels one label per rank, such as {@code "executor 3"}, or {@code null} for none
+     */
+    public static TcpCollective connect(TcpConfig config, int rank, List<InetSocketAddress> peers,
+            List<String> labels, ServerSocketChannel listening) {
         Objects.requireNonNull(config, "config must not be null");
         Objects.requireNonNull(peers, "peers must not be null");
         Objects.requireNonNull(listening, "listening must not be null");
@@ -111,9 +123,16 @@ public final class TcpCollective implements Collective {
         }
         List<InetSocketAddress> addresses = List.copyOf(peers);
         checkListening(listening, addresses.get(rank), rank);
+        if (labels != null && labels.size() != addresses.size()) {
+            Mesh.closeQuietly(listening);
+            throw new IllegalArgumentException("labels must hold one label per rank (" + addresses.size()
+                    + "), but holds " + labels.size());
+        }
         String[] names = new String[addresses.size()];
         for (int j = 0; j < names.length; j++) {
-            names[j] = "rank " + j + " (" + addresses.get(j).getHostString() + ":" + addresses.get(j).getPort() + ")";
+            String label = labels == null || labels.get(j).isBlank() ? "" : labels.get(j) + ", ";
+            names[j] = "rank " + j + " (" + label + addresses.get(j).getHostString() + ":" + addresses.get(j).getPort()
+                    + ")";
         }
         SocketChannel[] channels = Connector.connect(config, rank, addresses, names, listening);
         try {

@@ -109,6 +109,11 @@ final class TrainCommand implements Callable<Integer> {
             + "others in a collective operation before the stage fails naming the missing ones.")
     private String collectiveTimeout;
 
+    @Option(names = "--max-stage-attempts", paramLabel = "N", description = "How many times the steps between two "
+            + "checkpoints may run when an executor is lost or a worker stalls (each attempt starts from the same "
+            + "snapshot); 1: no retry.")
+    private String maxStageAttempts;
+
     @Option(names = "--resume", description = "Continue the unfinished run in --out DIR from its last checkpoint.",
             showDefaultValue = picocli.CommandLine.Help.Visibility.NEVER)
     private boolean resume;

@@ -47,10 +47,12 @@ import org.nd4j.linalg.api.buffer.DataType;
  *     many examples of a worker's shard, in every mode (0: none), at least 0
  * @param collectiveTimeout seconds a worker waits in a collective operation for the others before the
  *     stage fails naming the missing ones, at least 1
+ * @param maxStageAttempts how many times a barrier stage may run when executors are lost or workers
+ *     stall (each attempt starts from the stage's snapshot; 1: no retry), at least 1
  */
 public record TrainConfig(int workers, int perWorkerBatch, int epochs, double learningRate, BnMode bn, String model,
         String data, String master, long seed, DataType dtype, String out, int checkpointEvery, int diagnosticsEvery,
-        int preciseBn, int bnVirtualBatch, int collectiveTimeout) {
+        int preciseBn, int bnVirtualBatch, int collectiveTimeout, int maxStageAttempts) {
 
     /** Key of {@link #workers}. */
     public static final String WORKERS = "workers";
@@ -84,17 +86,20 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
     public static final String BN_VIRTUAL_BATCH = "bn-virtual-batch";
     /** Key of {@link #collectiveTimeout}. */
     public static final String COLLECTIVE_TIMEOUT = "collective-timeout";
+    /** Key of {@link #maxStageAttempts}. */
+    public static final String MAX_STAGE_ATTEMPTS = "max-stage-attempts";
 
     /** Every key, in the order of the components and of written files. */
     public static final List<String> KEYS = List.of(WORKERS, PER_WORKER_BATCH, EPOCHS, LR, BN, MODEL, DATA, MASTER,
-            SEED, DTYPE, OUT, CHECKPOINT_EVERY, DIAGNOSTICS_EVERY, PRECISE_BN, BN_VIRTUAL_BATCH, COLLECTIVE_TIMEOUT);
+            SEED, DTYPE, OUT, CHECKPOINT_EVERY, DIAGNOSTICS_EVERY, PRECISE_BN, BN_VIRTUAL_BATCH, COLLECTIVE_TIMEOUT,
+            MAX_STAGE_ATTEMPTS);
 
     /**
      * Keys added after run directories were first written, with the value that reproduces what those
      * runs did; a stored configuration without them is read with these values.
      */
     private static final Map<String, String> LATER_KEYS = Map.of(DIAGNOSTICS_EVERY, "0", PRECISE_BN, "0",
-            BN_VIRTUAL_BATCH, "0", COLLECTIVE_TIMEOUT, "120");
+            BN_VIRTUAL_BATCH, "0", COLLECTIVE_TIMEOUT, "120", MAX_STAGE_ATTEMPTS, "3");
 
     /** Where the build puts the copy of {@code conf/train.properties}. */
     static final String DEFAULTS_RESOURCE = "/io/syncbn/driver/config/train.properties";
@@ -143,6 +148,7 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
         atLeast(PRECISE_BN, preciseBn, 0);
         atLeast(BN_VIRTUAL_BATCH, bnVirtualBatch, 0);
         atLeast(COLLECTIVE_TIMEOUT, collectiveTimeout, 1);
+        atLeast(MAX_STAGE_ATTEMPTS, maxStageAttempts, 1);
     }
 
     /**
@@ -212,7 +218,8 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
                 parseInt(DIAGNOSTICS_EVERY, values.get(DIAGNOSTICS_EVERY), 0),
                 parseInt(PRECISE_BN, values.get(PRECISE_BN), 0),
                 parseInt(BN_VIRTUAL_BATCH, values.get(BN_VIRTUAL_BATCH), 0),
-                parseInt(COLLECTIVE_TIMEOUT, values.get(COLLECTIVE_TIMEOUT), 1));
+                parseInt(COLLECTIVE_TIMEOUT, values.get(COLLECTIVE_TIMEOUT), 1),
+                parseInt(MAX_STAGE_ATTEMPTS, values.get(MAX_STAGE_ATTEMPTS), 1));
     }
 
     /**
@@ -245,6 +252,7 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
         m.put(PRECISE_BN, Integer.toString(preciseBn));
         m.put(BN_VIRTUAL_BATCH, Integer.toString(bnVirtualBatch));
         m.put(COLLECTIVE_TIMEOUT, Integer.toString(collectiveTimeout));
+        m.put(MAX_STAGE_ATTEMPTS, Integer.toString(maxStageAttempts));
         return m;
     }
 
@@ -263,14 +271,16 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
     /** This configuration with another run directory. */
     public TrainConfig withOut(String newOut) {
         return new TrainConfig(workers, perWorkerBatch, epochs, learningRate, bn, model, data, master, seed, dtype,
-                newOut, checkpointEvery, diagnosticsEvery, preciseBn, bnVirtualBatch, collectiveTimeout);
+                newOut, checkpointEvery, diagnosticsEvery, preciseBn, bnVirtualBatch, collectiveTimeout,
+                maxStageAttempts);
     }
 
     /** This configuration with another job: workers, per-worker batch, BN mode, seed and diagnostics interval. */
     public TrainConfig withJob(int newWorkers, int newPerWorkerBatch, BnMode newBn, long newSeed,
             int newDiagnosticsEvery) {
         return new TrainConfig(newWorkers, newPerWorkerBatch, epochs, learningRate, newBn, model, data, master,
-                newSeed, dtype, out, checkpointEvery, newDiagnosticsEvery, preciseBn, bnVirtualBatch, collectiveTimeout);
+                newSeed, dtype, out, checkpointEvery, newDiagnosticsEvery, preciseBn, bnVirtualBatch, collectiveTimeout,
+                maxStageAttempts);
     }
 
     private static BnMode parseBn(String text) {

@@ -54,6 +54,8 @@ public final class TrainingRun {
     private final PrintStream out;
     private final TrainingProgress progress;
 
+    private final StageRetries retries;
+
     private MultiLayerNetwork net;
     private Checkpoint saved = Checkpoint.START;
     private MetricsLog metrics;
@@ -74,6 +76,7 @@ public final class TrainingRun {
         this.resume = resume;
         this.out = out;
         this.progress = progress;
+        this.retries = new StageRetries(out, progress);
     }
 
     /**
@@ -123,7 +126,9 @@ public final class TrainingRun {
             earlierSeconds = saved.runSeconds();
             SyncTrainingMaster master = new SyncTrainingMaster.Builder(config.workers(), config.perWorkerBatch())
                     .bnMode(config.bn()).seed(config.seed()).diagnosticsEvery(config.diagnosticsEvery())
-                    .collectiveTimeout(java.time.Duration.ofSeconds(config.collectiveTimeout())).build();
+                    .collectiveTimeout(java.time.Duration.ofSeconds(config.collectiveTimeout()))
+                    .maxStageAttempts(config.maxStageAttempts()).build();
+            master.addStageRetryListener(retries::failed);
             JavaRDD<MultiDataSet> examples = sc.parallelize(Batches.split(data.train(), RDD_CHUNK).stream()
                     .map(DataSet::toMultiDataSet).toList(), config.workers());
             out.printf(Locale.ROOT, "training %s on %s (%d examples, %d held out): %d workers x %d examples per step, "
@@ -178,10 +183,11 @@ public final class TrainingRun {
             double seconds = resumed ? saved.epochSeconds() : 0;
             MetricTotals totals = resumed ? totalsSoFar(epoch) : new MetricTotals();
             progress.startEpoch(epoch + 1, config.epochs(), steps, from);
+            retries.startEpoch(epoch + 1, config.epochs(), steps);
             while (from < steps) {
                 int to = config.checkpointEvery() > 0 ? Math.min(steps, from + config.checkpointEvery()) : steps;
                 long start = System.nanoTime();
-                List<StepMetrics> trained = master.trainSteps(sc, net, prepared, from, to, progress::step);
+                List<StepMetrics> trained = master.trainSteps(sc, net, prepared, from, to, retries::step);
                 seconds += (System.nanoTime() - start) / 1e9;
                 for (int i = 0; i < trained.size(); i++) {
                     StepRecord record = StepRecord.of(epoch + 1, from + i + 1, steps, trained.get(i));

@@ -61,10 +61,14 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
     /** Default seed of the per-epoch shuffles. */
     public static final long DEFAULT_SEED = 12345L;
 
+    /** Default of {@link Builder#maxStageAttempts}. */
+    public static final int DEFAULT_STAGE_ATTEMPTS = 3;
+
     private final Settings settings;
     private final Function<Settings, CollectiveConnector> connectors;
     private final List<TrainingListener> listeners = new ArrayList<>();
     private final List<java.util.function.Consumer<StepMetrics>> stepListeners = new ArrayList<>();
+    private final List<java.util.function.Consumer<StageRetry>> retryListeners = new ArrayList<>();
     private List<StepMetrics> lastEpoch = List.of();
     private boolean collectStats;
 
@@ -79,9 +83,12 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
      * @param seed shuffling seed
      * @param diagnosticsEvery measure how far each worker's batch statistics are from the global
      *     batch's every this many steps (0: never); reported in {@link StepMetrics}
+     * @param maxStageAttempts how many times a barrier stage may run before its failure ends the
+     *     training, at least 1 (1: no retry); see {@link Builder#maxStageAttempts}
      */
     public record Settings(int workers, int batchSizePerWorker, BnMode bnMode, Duration collectiveTimeout,
-            int consistencyCheckInterval, long seed, int diagnosticsEvery) implements java.io.Serializable {
+            int consistencyCheckInterval, long seed, int diagnosticsEvery, int maxStageAttempts)
+            implements java.io.Serializable {
 
         /** Validates every setting. */
         public Settings {
@@ -100,6 +107,10 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
             Objects.requireNonNull(collectiveTimeout, "collectiveTimeout");
             if (collectiveTimeout.isNegative() || collectiveTimeout.isZero()) {
                 throw new IllegalArgumentException("collectiveTimeout must be positive, but got " + collectiveTimeout);
+            }
+            if (maxStageAttempts < 1) {
+                throw new IllegalArgumentException("maxStageAttempts must be at least 1 (1: no retry), but got "
+                        + maxStageAttempts);
             }
             if (consistencyCheckInterval < 0) {
                 throw new IllegalArgumentException("consistencyCheckInterval must be at least 0 (0 = end of epoch only), "
@@ -126,6 +137,14 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
     /** Calls {@code listener} on the driver with each step's metrics after every epoch. */
     public void addStepListener(java.util.function.Consumer<StepMetrics> listener) {
         stepListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * Calls {@code listener} on the driver when a barrier stage failed recoverably and is about to run
+     * again (after the cluster offers the slots again).
+     */
+    public void addStageRetryListener(java.util.function.Consumer<StageRetry> listener) {
+        retryListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
     @Override
@@ -178,11 +197,15 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
     /**
      * Trains steps {@code [fromStep, toStep)} of a prepared epoch in one barrier stage, updating
      * {@code network} in place; a run that checkpoints calls this once per checkpoint interval, and a
-     * resumed run starts at the step it stopped at.
+     * resumed run starts at the step it stopped at. A stage that fails recoverably ({@link
+     * StageRetry}) runs again from the same snapshot, up to {@link Settings#maxStageAttempts} times in
+     * all, once the cluster offers the slots again; the network is only updated by an attempt that
+     * finished, so the result is that of an uninterrupted stage.
      *
      * @param live called on the driver with each step's metrics while the stage runs (rank 0 reports
-     *     them over a socket), or {@code null}
+     *     them over a socket), or {@code null}; a retried stage reports its steps again
      * @return the metrics of the steps trained
+     * @throws StageFailedException if the stage failed {@code maxStageAttempts} times
      */
     public List<StepMetrics> trainSteps(JavaSparkContext sc, Model network, PreparedEpoch epoch, int fromStep,
             int toStep, java.util.function.Consumer<StepMetrics> live) {
@@ -197,17 +220,18 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
         try {
             BarrierEpochTask task = new BarrierEpochTask(snapshot, spec, connectors.apply(settings),
                     progress == null ? null : progress.sink());
-            RDD<EpochResult> results = epoch.examples().rdd().barrier()
-                    .mapPartitions(task, false, ClassTag$.MODULE$.apply(EpochResult.class));
-            List<EpochResult> collected = new ArrayList<>(results.toJavaRDD().collect());
-            collected.sort(Comparator.comparingInt(EpochResult::rank));
-            long expected = 0;
-            for (int k = 0; k < settings.workers(); k++) {
-                expected += spec.examplesOf(k, fromStep, toStep);
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    EpochResult first = runStage(epoch, spec, task);
+                    copyInto(EpochLoop.restore(first.model(), graph), network);
+                    return List.copyOf(first.steps());
+                } catch (RuntimeException e) {
+                    retryOrThrow(sc, e, attempt, fromStep, toStep);
+                } catch (Exception e) {
+                    // Spark's SparkException is checked but thrown undeclared through collect().
+                    retryOrThrow(sc, e, attempt, fromStep, toStep);
+                }
             }
-            EpochResult first = checkComplete(collected, expected);
-            copyInto(EpochLoop.restore(first.model(), graph), network);
-            return List.copyOf(first.steps());
         } finally {
             threads.restore();
             if (progress != null) {
@@ -215,6 +239,40 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
             }
             snapshot.destroy();
         }
+    }
+
+    private EpochResult runStage(PreparedEpoch epoch, EpochSpec spec, BarrierEpochTask task) {
+        RDD<EpochResult> results = epoch.examples().rdd().barrier()
+                .mapPartitions(task, false, ClassTag$.MODULE$.apply(EpochResult.class));
+        List<EpochResult> collected = new ArrayList<>(results.toJavaRDD().collect());
+        collected.sort(Comparator.comparingInt(EpochResult::rank));
+        long expected = 0;
+        for (int k = 0; k < settings.workers(); k++) {
+            expected += spec.examplesOf(k, spec.fromStep(), spec.toStep());
+        }
+        return checkComplete(collected, expected);
+    }
+
+    /** Returns when the failed stage should run again; throws when it should not. */
+    private void retryOrThrow(JavaSparkContext sc, Exception failure, int attempt, int fromStep, int toStep) {
+        if (!StageFailures.recoverable(failure)) {
+            throw failure instanceof RuntimeException r ? r : new StageFailedException(failure.getMessage(), failure);
+        }
+        String reason = StageFailures.reason(failure);
+        if (attempt >= settings.maxStageAttempts()) {
+            throw new StageFailedException("the barrier stage of steps " + (fromStep + 1) + "-" + toStep + " failed "
+                    + attempt + (attempt == 1 ? " time" : " times") + " (max-stage-attempts " + settings.maxStageAttempts()
+                    + "); last failure: " + reason + "; allow more attempts with --max-stage-attempts, or fix the "
+                    + "cause and continue the run", failure);
+        }
+        org.slf4j.LoggerFactory.getLogger(SyncTrainingMaster.class).warn("barrier stage of steps {}-{} failed (attempt"
+                + " {} of {}): {}; running it again from its snapshot", fromStep + 1, toStep, attempt,
+                settings.maxStageAttempts(), reason);
+        StageRetry retry = new StageRetry(attempt, settings.maxStageAttempts(), fromStep, toStep, reason);
+        for (java.util.function.Consumer<StageRetry> l : retryListeners) {
+            l.accept(retry);
+        }
+        SlotCheck.requireSlots(sc.sc(), settings.workers());
     }
 
     private static ProgressServer openProgress(JavaSparkContext sc, java.util.function.Consumer<StepMetrics> live) {
@@ -336,6 +394,7 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
         m.put("consistencyCheckInterval", settings.consistencyCheckInterval());
         m.put("seed", settings.seed());
         m.put("diagnosticsEvery", settings.diagnosticsEvery());
+        m.put("maxStageAttempts", settings.maxStageAttempts());
         try {
             return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(m);
         } catch (java.io.IOException e) {
@@ -395,6 +454,7 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
         private int consistencyCheckInterval = 100;
         private long seed = DEFAULT_SEED;
         private int diagnosticsEvery;
+        private int maxStageAttempts = DEFAULT_STAGE_ATTEMPTS;
         private Function<Settings, CollectiveConnector> connectors = TcpConnectors::forSettings;
 
         /**
@@ -451,6 +511,17 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
             return this;
         }
 
+        /**
+         * How many times a barrier stage may run (default {@value SyncTrainingMaster#DEFAULT_STAGE_ATTEMPTS};
+         * 1: never again). A stage that fails because an executor was lost or a worker stalled runs again
+         * from the snapshot it started from once the cluster offers the slots again, and ends with the
+         * parameters an uninterrupted stage would have; other failures end the training at once.
+         */
+        public Builder maxStageAttempts(int attempts) {
+            this.maxStageAttempts = attempts;
+            return this;
+        }
+
         /** How tasks join each other; the default is authenticated TCP found through Spark's barrier allGather. */
         public Builder connectors(Function<Settings, CollectiveConnector> connectors) {
             this.connectors = Objects.requireNonNull(connectors, "connectors");
@@ -460,7 +531,7 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
         /** Validates and builds. */
         public SyncTrainingMaster build() {
             return new SyncTrainingMaster(new Settings(workers, batchSizePerWorker, bnMode, collectiveTimeout,
-                    consistencyCheckInterval, seed, diagnosticsEvery), connectors);
+                    consistencyCheckInterval, seed, diagnosticsEvery, maxStageAttempts), connectors);
         }
     }
 }

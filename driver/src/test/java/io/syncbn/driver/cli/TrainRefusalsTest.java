@@ -96,7 +96,7 @@ class TrainRefusalsTest {
         assertAll(
                 () -> assertEquals(Main.USAGE, cli.status(), cli::toString),
                 () -> assertEquals("syncbn train: " + conf + ": unknown key \"batch\"; allowed keys: workers, "
-                        + "per-worker-batch, epochs, lr, bn, model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every, precise-bn, bn-virtual-batch, collective-timeout",
+                        + "per-worker-batch, epochs, lr, bn, model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every, precise-bn, bn-virtual-batch, collective-timeout, max-stage-attempts",
                         cli.err().strip()));
     }
 

@@ -50,7 +50,7 @@ class TrainConfigTest {
     @Test
     void roundTripsThroughProperties() {
         TrainConfig config = new TrainConfig(3, 5, 2, 2.5e-4, BnMode.LOCAL, "mlp", "csv:/data/x y.csv?label=first",
-                "spark://host:7077", -7, DataType.DOUBLE, "runs/a b", 0, 7, 3, 2, 30);
+                "spark://host:7077", -7, DataType.DOUBLE, "runs/a b", 0, 7, 3, 2, 30, 5);
         assertAll(
                 () -> assertEquals(config, TrainConfig.fromProperties(config.toProperties()), "properties"),
                 () -> assertEquals(config, TrainConfig.fromMap(config.toMap()), "map"),
@@ -91,7 +91,8 @@ class TrainConfigTest {
                 Arguments.of("diagnostics-every", "-5", "diagnostics-every must be an integer >= 0, but got -5"),
                 Arguments.of("precise-bn", "-1", "precise-bn must be an integer >= 0, but got -1"),
                 Arguments.of("bn-virtual-batch", "-3", "bn-virtual-batch must be an integer >= 0, but got -3"),
-                Arguments.of("collective-timeout", "0", "collective-timeout must be an integer >= 1, but got 0"));
+                Arguments.of("collective-timeout", "0", "collective-timeout must be an integer >= 1, but got 0"),
+                Arguments.of("max-stage-attempts", "0", "max-stage-attempts must be an integer >= 1, but got 0"));
     }
 
     @ParameterizedTest(name = "{0}={1}")
@@ -108,7 +109,7 @@ class TrainConfigTest {
     @Test
     void codeBuiltConfigurationsPassTheSameRules() {
         ConfigException e = assertThrows(ConfigException.class, () -> new TrainConfig(0, 4, 1, 1e-3, BnMode.SYNC,
-                "fmnist-cnn", "synthetic", "", 1, DataType.FLOAT, "", 0, 0, 0, 0, 120));
+                "fmnist-cnn", "synthetic", "", 1, DataType.FLOAT, "", 0, 0, 0, 0, 120, 3));
         assertEquals("workers must be an integer >= 1, but got 0", e.getMessage());
     }
 
@@ -120,10 +121,10 @@ class TrainConfigTest {
         missing.remove("epochs");
         assertAll(
                 () -> assertEquals("unknown key \"worker\"; allowed keys: workers, per-worker-batch, epochs, lr, bn, "
-                        + "model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every, precise-bn, bn-virtual-batch, collective-timeout",
+                        + "model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every, precise-bn, bn-virtual-batch, collective-timeout, max-stage-attempts",
                         assertThrows(ConfigException.class, () -> TrainConfig.fromMap(unknown)).getMessage()),
                 () -> assertEquals("missing key \"epochs\"; a complete configuration has every key: workers, "
-                        + "per-worker-batch, epochs, lr, bn, model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every, precise-bn, bn-virtual-batch, collective-timeout",
+                        + "per-worker-batch, epochs, lr, bn, model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every, precise-bn, bn-virtual-batch, collective-timeout, max-stage-attempts",
                         assertThrows(ConfigException.class, () -> TrainConfig.fromMap(missing)).getMessage()));
     }
 
