@@ -107,7 +107,8 @@ final class CsvReader {
                 }
                 if (fields.length != columns) {
                     throw new DataException(file + " line " + lineNumber + ": expected " + columns + " columns (as on"
-                            + " line " + firstLine + "), but got " + fields.length);
+                            + " line " + firstLine + "), but got " + fields.length + "; every row needs the same "
+                            + "columns: complete or remove line " + lineNumber + " (quoted fields are not supported)");
                 }
                 addRow(fields, lineNumber);
             }
@@ -167,12 +168,12 @@ final class CsvReader {
             double value = number(field, lineNumber, column, "");
             if (!Double.isFinite(value)) {
                 throw new DataException(where(lineNumber, column, "") + field + " is not allowed: features must be "
-                        + "finite numbers");
+                        + "finite numbers; replace the value (e.g. impute a missing one) or remove line " + lineNumber);
             }
             float narrowed = (float) value;
             if (Float.isInfinite(narrowed)) {
                 throw new DataException(where(lineNumber, column, "") + field + " is outside the float range (about "
-                        + "±3.4e38)");
+                        + "±3.4e38); rescale column " + (column + 1));
             }
             return narrowed;
         }
@@ -181,15 +182,19 @@ final class CsvReader {
             double value = number(field, lineNumber, column, " (label)");
             if (!(value >= 0) || value != Math.rint(value) || Double.isInfinite(value)) {
                 throw new DataException(where(lineNumber, column, " (label)") + field + " is not a class label: "
-                        + "labels must be integers 0, 1, 2, ...");
+                        + "labels must be integers 0, 1, 2, ...; number the classes from 0, or name the label column "
+                        + "with ?label=N");
             }
             if (classes > 0 && value >= classes) {
                 throw new DataException(where(lineNumber, column, " (label)") + "label " + field + " is out of "
-                        + "range [0, " + classes + ") set by classes=" + classes);
+                        + "range [0, " + classes + ") set by classes=" + classes + "; correct the label"
+                        + (value < MAX_LABEL ? ", or give classes=" + ((int) value + 1) + " or more in the data spec"
+                        : ""));
             }
             if (classes == 0 && value > MAX_LABEL) {
                 throw new DataException(where(lineNumber, column, " (label)") + "label " + field + " is larger than "
-                        + MAX_LABEL + ", the largest accepted; labels must be 0 .. classes-1");
+                        + MAX_LABEL + ", the largest accepted; labels must be 0 .. classes-1: number the classes "
+                        + "from 0");
             }
             maxLabel = Math.max(maxLabel, (int) value);
             return (int) value;

@@ -83,7 +83,7 @@ public final class DataSources {
     private static DataSource openAll(DataSpec spec) {
         return switch (spec.kind()) {
             case FASHION_MNIST -> IdxDirectory.read(spec.toString(), spec.locationOr(FASHION_MNIST_DIR), 10,
-                    "; Fashion-MNIST has 10 classes, so the file is damaged",
+                    "; Fashion-MNIST has 10 classes, so the file is damaged: replace it with an intact copy",
                     spec.location() == null ? "; install it with `apt-get install dataset-fashion-mnist` (Debian) or "
                             + "give its directory: fashion-mnist:DIR" : "");
             case IDX -> IdxDirectory.read(spec.toString(), spec.location(), spec.intOption("classes", IDX_CLASSES, 2),

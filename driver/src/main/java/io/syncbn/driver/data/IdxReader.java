@@ -41,6 +41,8 @@ final class IdxReader {
     /** Largest pixel count accepted: ND4J's and Java's int-indexed buffers. */
     private static final long MAX_PIXELS = Integer.MAX_VALUE - 8;
     private static final int CHUNK_IMAGES = 1024;
+    /** The fix of a damaged file. */
+    private static final String REPLACE = "replace it with an intact copy";
 
     private IdxReader() {
     }
@@ -146,23 +148,25 @@ final class IdxReader {
 
         void requireHeader(int headerBytes, String rule) {
             if (length < headerBytes) {
-                throw new DataException(this + ": truncated header: " + length + " bytes, but " + rule);
+                throw new DataException(this + ": truncated header: " + length + " bytes, but " + rule + "; "
+                        + REPLACE);
             }
         }
 
         void requireMagic(int magic, int expected, String what) {
             if (magic != expected) {
-                String hint = magic == IMAGES_MAGIC ? " (this is an image file)"
-                        : magic == LABELS_MAGIC ? " (this is a label file)" : "";
+                String other = magic == IMAGES_MAGIC ? "an image" : magic == LABELS_MAGIC ? "a label" : null;
+                String fix = other != null ? " (this is " + other + " file); put the " + what + " file under this name"
+                        : "; the file is damaged or not an IDX " + what + " file: " + REPLACE;
                 throw new DataException(this + ": wrong magic number " + hex(magic) + " at byte offset 0: IDX "
-                        + what + " files start with " + hex(expected) + hint);
+                        + what + " files start with " + hex(expected) + fix);
             }
         }
 
         int requirePositive(int value, String what, int offset) {
             if (value < 1) {
                 throw new DataException(this + ": the " + what + " at byte offset " + offset + " must be >= 1, but got "
-                        + value);
+                        + value + "; a set needs at least one example: " + REPLACE);
             }
             return value;
         }
@@ -174,18 +178,20 @@ final class IdxReader {
                 long complete = (length - header) / recordBytes;
                 throw new DataException(this + ": truncated: the header promises " + promise + " (" + expected
                         + " bytes in all), but the data ends at byte offset " + length + ", after " + complete
-                        + " complete records; record " + complete + " (counting from 0) is cut or missing");
+                        + " complete records; record " + complete + " (counting from 0) is cut or missing: the file "
+                        + "was cut short (an interrupted download or copy?); " + REPLACE);
             }
             if (length > expected) {
                 throw new DataException(this + ": " + (length - expected) + " unexpected bytes after the last record:"
                         + " the header promises " + promise + ", ending at byte offset " + expected + ", but the data"
-                        + " is " + length + " bytes long");
+                        + " is " + length + " bytes long; the header or the file is damaged: " + REPLACE);
             }
         }
 
         DataException unreadable(IOException e) {
             String why = e instanceof EOFException ? "ended early" : "cannot be read";
-            return new DataException(this + ": " + why + " (did it change while being read?): " + e, e);
+            return new DataException(this + ": " + why + " (did it change while being read?): " + e + "; " + REPLACE
+                    + ", and leave it unchanged while training starts", e);
         }
 
         @Override
@@ -210,7 +216,7 @@ final class IdxReader {
                 return count;
             } catch (EOFException | ZipException e) {
                 throw new DataException(file + ": damaged or truncated gzip data after " + count
-                        + " decompressed bytes: " + e.getMessage(), e);
+                        + " decompressed bytes: " + e.getMessage() + "; " + REPLACE + " (gzip -t checks one)", e);
             }
         }
 

@@ -47,16 +47,40 @@ public final class Checkpoints {
      * @throws IOException if the file is missing or damaged (the message names it)
      */
     public static Restored read(Path file) throws IOException {
-        Checkpoint state;
-        try (FileSystem zip = FileSystems.newFileSystem(file)) {
-            Path entry = zip.getPath(STATE_ENTRY);
-            if (!Files.exists(entry)) {
-                throw new IOException("it is not a syncbn checkpoint: it has no " + STATE_ENTRY + " entry");
+        try {
+            Checkpoint state;
+            try (FileSystem zip = FileSystems.newFileSystem(file)) {
+                Path entry = zip.getPath(STATE_ENTRY);
+                if (!Files.exists(entry)) {
+                    throw new IOException("it is not a syncbn checkpoint: it has no " + STATE_ENTRY + " entry");
+                }
+                state = Checkpoint.fromJson(Files.readString(entry, StandardCharsets.UTF_8));
             }
-            state = Checkpoint.fromJson(Files.readString(entry, StandardCharsets.UTF_8));
+            return new Restored(ModelSerializer.restoreMultiLayerNetwork(file.toFile(), true), state);
         } catch (IOException e) {
             throw new IOException("cannot read the checkpoint " + file + ": " + e.getMessage(), e);
         }
-        return new Restored(ModelSerializer.restoreMultiLayerNetwork(file.toFile(), true), state);
+    }
+
+    /**
+     * Reads the checkpoint a resumed run continues from, refusing one that cannot be read. Checkpoints
+     * are replaced atomically, so a damaged one was cut or changed after training wrote it (a copy
+     * interrupted, a full disk elsewhere); the run can still start again from the beginning in the
+     * same directory, because a resumed run without a checkpoint does exactly that.
+     *
+     * @throws RunRefusedException naming the file, what is wrong with it and the two ways on
+     */
+    public static Restored readToResume(Path file) {
+        String why;
+        try {
+            return read(file);
+        } catch (IOException e) {
+            why = e.getMessage();
+        } catch (RuntimeException e) {
+            why = "cannot read the checkpoint " + file + ": " + e;
+        }
+        throw new RunRefusedException("--resume: " + why + "; the run cannot continue from a damaged, cut or "
+                + "replaced checkpoint. To train the run again from the beginning in the same directory, delete " + file
+                + " and run the same command; or start a new run with another --out");
     }
 }

@@ -127,13 +127,14 @@ public final class RunDirectory {
     }
 
     /**
-     * Refuses to start a new run here unless the directory is absent or empty.
+     * Refuses to start a new run here unless the directory is absent or empty, and can be created
+     * and written.
      *
      * @throws RunRefusedException naming the directory, what it holds and what to do instead
      */
     public void requireNew() {
         switch (state()) {
-            case NEW -> { }
+            case NEW -> requireWritable();
             case FINISHED -> throw new RunRefusedException("--out " + dir + " holds a finished run (" + SUMMARY
                     + "); choose a new directory for --out, or delete " + dir + " to train again there");
             case UNFINISHED -> throw new RunRefusedException("--out " + dir + " holds an unfinished run; continue it "
@@ -151,11 +152,41 @@ public final class RunDirectory {
      */
     public void requireResumable() {
         switch (state()) {
-            case UNFINISHED -> { }
+            case UNFINISHED -> requireWritable();
             case FINISHED -> throw new RunRefusedException("--resume: " + dir + " holds a finished run (" + SUMMARY
                     + "); there is nothing to continue");
             case NEW, FOREIGN -> throw new RunRefusedException("--resume: " + dir + " holds no syncbn run to continue "
                     + "(no " + CONFIG + "); to start one, leave out --resume");
+        }
+    }
+
+    /**
+     * Refuses a directory that could not be created or written, so that a run is refused before it
+     * starts Spark rather than failing when it writes its first file. Looks at the directory or, when
+     * it does not exist yet, at its nearest existing ancestor, where it would be created. The
+     * permission check is the operating system's ({@link Files#isWritable}), so it does not bite for
+     * root; a path under a regular file is refused for everyone.
+     *
+     * @throws RunRefusedException naming the directory, the ancestor in the way and what to do instead
+     */
+    private void requireWritable() {
+        Path absolute = dir.toAbsolutePath();
+        Path existing = absolute;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return;
+        }
+        boolean exists = existing.equals(absolute);
+        if (!Files.isDirectory(existing)) {
+            throw new RunRefusedException("--out " + dir + " cannot be created: " + existing + " is a file, not a "
+                    + "directory; choose an --out outside " + existing);
+        }
+        if (!Files.isWritable(existing)) {
+            throw new RunRefusedException("--out " + dir + (exists ? " is not writable, but a run writes its files "
+                    + "there" : " cannot be created: " + existing + " is not writable") + "; choose a writable place "
+                    + "for --out, or make " + existing + " writable (chmod u+w " + existing + ")");
         }
     }
 

@@ -103,7 +103,7 @@ public final class TrainingRun {
                     + "but " + data.name() + " holds " + data.trainCount() + "; use at most "
                     + data.trainCount() / config.globalBatch());
         }
-        MultiLayerConfiguration conf = Models.list(config.model(), spec(config, data));
+        MultiLayerConfiguration conf = layers(config, data);
         for (org.deeplearning4j.nn.conf.NeuralNetConfiguration layer : conf.getConfs()) {
             if (layer.getLayer() instanceof io.syncbn.nn.conf.SyncBatchNormalization bn) {
                 bn.setVirtualBatchSize(config.bnVirtualBatch());
@@ -111,7 +111,7 @@ public final class TrainingRun {
         }
         Path checkpoint = dir.file(RunDirectory.CHECKPOINT);
         if (resume && Files.exists(checkpoint)) {
-            Checkpoints.Restored restored = Checkpoints.read(checkpoint);
+            Checkpoints.Restored restored = Checkpoints.readToResume(checkpoint);
             net = restored.network();
             saved = restored.state();
             out.printf(Locale.ROOT, "resuming %s at epoch %d/%d, step %d%n", dir, saved.epoch() + 1, config.epochs(),
@@ -171,6 +171,25 @@ public final class TrainingRun {
         return Models.get(config.model()).defaultSpec().withInputShape(data.featureShape())
                 .withClasses(data.classes()).withSeed(config.seed()).withDataType(config.dtype())
                 .withLearningRate(config.learningRate());
+    }
+
+    /** The network's layers, or a refusal naming the models that would take the data's examples. */
+    private static MultiLayerConfiguration layers(TrainConfig config, DataSource data) {
+        ModelSpec spec = spec(config, data);
+        try {
+            return Models.list(config.model(), spec);
+        } catch (IllegalArgumentException e) {
+            List<String> fitting = Models.names().stream().filter(name -> {
+                try {
+                    return Models.list(name, spec) != null;
+                } catch (IllegalArgumentException notThisOne) {
+                    return false;
+                }
+            }).toList();
+            throw new io.syncbn.driver.config.ConfigException(TrainConfig.MODEL, e.getMessage() + " (the examples of "
+                    + data.name() + "); " + (fitting.isEmpty() ? "no model takes that shape" : "use --model "
+                    + String.join(" or --model ", fitting)) + ", or data whose examples " + config.model() + " takes");
+        }
     }
 
     private void trainEpoch(JavaSparkContext sc, SyncTrainingMaster master, JavaRDD<MultiDataSet> examples,

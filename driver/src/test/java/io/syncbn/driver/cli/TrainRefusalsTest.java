@@ -30,7 +30,8 @@ import picocli.CommandLine;
  * not exist; a training set smaller than one global batch; a model that cannot take the data's shape;
  * {@code --resume} without {@code --out}; {@code --out} at a finished run, at an unfinished run
  * without {@code --resume}; a resumed run asked to change its configuration; more workers than the
- * Spark master has task slots (this one starts Spark, so it is tagged integration).
+ * Spark master has task slots (this one starts Spark, so it is tagged integration). Damaged or
+ * hostile data, a damaged checkpoint and an unwritable run directory: {@link BadInputTest}.
  */
 class TrainRefusalsTest {
 
@@ -64,7 +65,8 @@ class TrainRefusalsTest {
                                 + "batch of 32; use a smaller global batch or more data"),
                 Arguments.of(new String[] {"--model", "cnn3d", "--data", SMALL, "--workers", "2"},
                         "syncbn train: model cnn3d needs an input shape [channels, depth, height, width] (4 "
-                                + "dimensions), but got [1, 28, 28]"));
+                                + "dimensions), but got [1, 28, 28] (the examples of synthetic?train=64&test=16); use "
+                                + "--model fmnist-cnn or --model mlp, or data whose examples cnn3d takes"));
     }
 
     @ParameterizedTest(name = "{1}")
@@ -92,8 +94,10 @@ class TrainRefusalsTest {
     @Test
     void refusesAConfFileWithAnUnknownKey() throws IOException {
         Path conf = Files.writeString(tmp.resolve("job.properties"), "workers=2\nbatch=4\n");
-        Cli cli = Cli.run("train", "--conf", conf.toString(), "--out", tmp.resolve("run").toString());
+        Path out = tmp.resolve("run");
+        Cli cli = Cli.run("train", "--conf", conf.toString(), "--out", out.toString());
         assertAll(
+                () -> assertFalse(Files.exists(out), "no run directory"),
                 () -> assertEquals(Main.USAGE, cli.status(), cli::toString),
                 () -> assertEquals("syncbn train: " + conf + ": unknown key \"batch\"; allowed keys: workers, "
                         + "per-worker-batch, epochs, lr, bn, model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every, precise-bn, bn-virtual-batch, collective-timeout, max-stage-attempts",

@@ -109,24 +109,30 @@ class CsvDataTest {
     static Stream<Arguments> refusals() {
         return Stream.of(
                 Arguments.of("", List.of("a,b,y", "1,2,0", "3,NaN,1"),
-                        "line 3, column 2: NaN is not allowed: features must be finite numbers"),
+                        "line 3, column 2: NaN is not allowed: features must be finite numbers; replace the value "
+                                + "(e.g. impute a missing one) or remove line 3"),
                 Arguments.of("", List.of("1,2,0", "-Infinity,4,1"),
-                        "line 2, column 1: -Infinity is not allowed: features must be finite numbers"),
+                        "line 2, column 1: -Infinity is not allowed: features must be finite numbers; replace the "
+                                + "value (e.g. impute a missing one) or remove line 2"),
                 Arguments.of("", List.of("a,b,y", "1,2,0", "3,four,1"),
                         "line 3, column 2: \"four\" is not a number"),
                 Arguments.of("", List.of("1,2,0", "3,1e39,1"),
-                        "line 2, column 2: 1e39 is outside the float range (about ±3.4e38)"),
+                        "line 2, column 2: 1e39 is outside the float range (about ±3.4e38); rescale column 2"),
                 Arguments.of("", List.of("a,b,y", "1,2,0", "", "3,1"),
-                        "line 4: expected 3 columns (as on line 1), but got 2"),
+                        "line 4: expected 3 columns (as on line 1), but got 2; every row needs the same columns: "
+                                + "complete or remove line 4 (quoted fields are not supported)"),
                 Arguments.of("", List.of("1,2,0", "3,4,1.5"),
-                        "line 2, column 3 (label): 1.5 is not a class label: labels must be integers 0, 1, 2, ..."),
+                        "line 2, column 3 (label): 1.5 is not a class label: labels must be integers 0, 1, 2, ...; "
+                                + "number the classes from 0, or name the label column with ?label=N"),
                 Arguments.of("", List.of("1,2,0", "3,4,-1"),
-                        "line 2, column 3 (label): -1 is not a class label: labels must be integers 0, 1, 2, ..."),
+                        "line 2, column 3 (label): -1 is not a class label: labels must be integers 0, 1, 2, ...; "
+                                + "number the classes from 0, or name the label column with ?label=N"),
                 Arguments.of("?classes=2", List.of("1,2,0", "3,4,2"),
-                        "line 2, column 3 (label): label 2 is out of range [0, 2) set by classes=2"),
+                        "line 2, column 3 (label): label 2 is out of range [0, 2) set by classes=2; correct the "
+                                + "label, or give classes=3 or more in the data spec"),
                 Arguments.of("", List.of("1,2,0", "3,4,10000"),
                         "line 2, column 3 (label): label 10000 is larger than 9999, the largest accepted; labels "
-                                + "must be 0 .. classes-1"),
+                                + "must be 0 .. classes-1: number the classes from 0"),
                 Arguments.of("?header=false", List.of("a,b,y", "1,2,0"),
                         "line 1, column 1: \"a\" is not a number"),
                 Arguments.of("", List.of("1,2,0", "3,4,0"),

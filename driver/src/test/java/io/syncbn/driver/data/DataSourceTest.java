@@ -67,4 +67,36 @@ class DataSourceTest {
                 () -> assertEquals("t: classes must be >= 2, but got 1", assertThrows(DataException.class,
                         () -> new InMemoryDataSource("t", ok, ok, shape, 1)).getMessage()));
     }
+
+    /**
+     * NaN and infinities anywhere in the features or labels, named by example and position; finite
+     * values pass, also when their sum overflows.
+     */
+    @Test
+    void inMemorySourceRefusesValuesThatAreNotFinite() {
+        List<Integer> shape = List.of(1, 2, 2);
+        INDArray images = Nd4j.zeros(DataType.FLOAT, 4, 1, 2, 2).addi(0.5);
+        INDArray labels = Nd4j.zeros(DataType.FLOAT, 4, 3);
+        DataSet ok = new DataSet(images, labels);
+        DataSet nan = new DataSet(images.dup(), labels);
+        nan.getFeatures().putScalar(new long[] {2, 0, 1, 0}, Float.NaN);
+        DataSet infinite = new DataSet(images, labels.dup());
+        infinite.getLabels().putScalar(new long[] {3, 1}, Float.NEGATIVE_INFINITY);
+        DataSet table = new DataSet(Nd4j.zeros(DataType.FLOAT, 4, 5), labels);
+        table.getFeatures().putScalar(new long[] {1, 4}, Float.POSITIVE_INFINITY);
+        DataSet huge = new DataSet(Nd4j.zeros(DataType.FLOAT, 4, 1, 2, 2).addi(3e38f), labels);
+        assertAll(
+                () -> assertDoesNotThrow(() -> new InMemoryDataSource("t", ok, ok, shape, 3), "finite values"),
+                () -> assertDoesNotThrow(() -> new InMemoryDataSource("t", huge, ok, shape, 3),
+                        "finite values whose sum overflows"),
+                () -> assertEquals("t: the test features of example 2 hold NaN at [0, 1, 0], but must be finite "
+                        + "numbers; repair or remove that example", assertThrows(DataException.class,
+                                () -> new InMemoryDataSource("t", ok, nan, shape, 3)).getMessage()),
+                () -> assertEquals("t: the training labels of example 3 hold -Infinity at [1], but must be finite "
+                        + "numbers; repair or remove that example", assertThrows(DataException.class,
+                                () -> new InMemoryDataSource("t", infinite, ok, shape, 3)).getMessage()),
+                () -> assertEquals("t: the training features of example 1 hold Infinity at [4], but must be finite "
+                        + "numbers; repair or remove that example", assertThrows(DataException.class,
+                                () -> new InMemoryDataSource("t", table, table, List.of(5), 3)).getMessage()));
+    }
 }

@@ -121,10 +121,11 @@ class IdxDataTest {
         Path labels = IdxFiles.write(dir.resolve("train-labels-idx1-ubyte"),
                 IdxFiles.idx(0x12345678, new int[] {2}, new byte[2]), false);
         assertEquals(images + ": wrong magic number 0x00000801 at byte offset 0: IDX image files start with "
-                + "0x00000803 (this is a label file)",
+                + "0x00000803 (this is a label file); put the image file under this name",
                 assertThrows(DataException.class, () -> IdxReader.readImages(images)).getMessage());
         assertEquals(labels + ": wrong magic number 0x12345678 at byte offset 0: IDX label files start with "
-                + "0x00000801", assertThrows(DataException.class, () -> IdxReader.readLabels(labels, 10, ""))
+                + "0x00000801; the file is damaged or not an IDX label file: replace it with an intact copy",
+                assertThrows(DataException.class, () -> IdxReader.readLabels(labels, 10, ""))
                         .getMessage());
     }
 
@@ -136,11 +137,13 @@ class IdxDataTest {
         assertAll(
                 () -> assertEquals(plain + ": truncated: the header promises 4 images of 3x3 pixels (52 bytes in "
                         + "all), but the data ends at byte offset 38, after 2 complete records; record 2 (counting "
-                        + "from 0) is cut or missing",
+                        + "from 0) is cut or missing: the file was cut short (an interrupted download or copy?); "
+                        + "replace it with an intact copy",
                         assertThrows(DataException.class, () -> IdxReader.readImages(plain)).getMessage()),
                 () -> assertEquals(gz + " (offsets in the decompressed data): truncated: the header promises 4 images"
                         + " of 3x3 pixels (52 bytes in all), but the data ends at byte offset 43, after 3 complete "
-                        + "records; record 3 (counting from 0) is cut or missing",
+                        + "records; record 3 (counting from 0) is cut or missing: the file was cut short (an "
+                        + "interrupted download or copy?); replace it with an intact copy",
                         assertThrows(DataException.class, () -> IdxReader.readImages(gz)).getMessage()));
     }
 
@@ -154,15 +157,17 @@ class IdxDataTest {
         Path tiny = IdxFiles.write(dir.resolve("tiny"), new byte[] {0, 0}, false);
         assertAll(
                 () -> assertEquals(shortHeader + ": truncated header: 6 bytes, but an IDX label file starts with an "
-                        + "8-byte header: magic 0x00000801, label count", assertThrows(DataException.class,
+                        + "8-byte header: magic 0x00000801, label count; replace it with an intact copy", assertThrows(DataException.class,
                                 () -> IdxReader.readLabels(shortHeader, 10, "")).getMessage()),
                 () -> assertEquals(trailing + ": 2 unexpected bytes after the last record: the header promises 3 "
-                        + "labels, ending at byte offset 11, but the data is 13 bytes long", assertThrows(
+                        + "labels, ending at byte offset 11, but the data is 13 bytes long; the header or the file is "
+                        + "damaged: replace it with an intact copy", assertThrows(
                                 DataException.class, () -> IdxReader.readLabels(trailing, 10, "")).getMessage()),
-                () -> assertEquals(empty + ": the image count at byte offset 4 must be >= 1, but got 0",
+                () -> assertEquals(empty + ": the image count at byte offset 4 must be >= 1, but got 0; a set needs "
+                        + "at least one example: replace it with an intact copy",
                         assertThrows(DataException.class, () -> IdxReader.readImages(empty)).getMessage()),
                 () -> assertEquals(tiny + ": truncated header: 2 bytes, but an IDX image file starts with a 16-byte "
-                        + "header: magic 0x00000803, image count, rows, columns",
+                        + "header: magic 0x00000803, image count, rows, columns; replace it with an intact copy",
                         assertThrows(DataException.class, () -> IdxReader.readImages(tiny)).getMessage()));
     }
 
@@ -206,7 +211,7 @@ class IdxDataTest {
                         + "set with more classes add ?classes=N to the data spec",
                         assertThrows(DataException.class, () -> DataSources.open("idx:" + dir)).getMessage()),
                 () -> assertEquals(labels + ": label 12 of record 2 (byte offset 10) is out of range [0, 10); "
-                        + "Fashion-MNIST has 10 classes, so the file is damaged",
+                        + "Fashion-MNIST has 10 classes, so the file is damaged: replace it with an intact copy",
                         assertThrows(DataException.class, () -> DataSources.open("fashion-mnist:" + dir))
                                 .getMessage()),
                 () -> assertEquals(13, DataSources.open("idx:" + dir + "?classes=13").classes(), "classes=13"));

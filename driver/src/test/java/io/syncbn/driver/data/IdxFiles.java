@@ -10,23 +10,23 @@ import java.util.Arrays;
 import java.util.zip.GZIPOutputStream;
 
 /** Writes small IDX files (and deliberately broken ones) for the readers' tests. */
-final class IdxFiles {
+public final class IdxFiles {
 
     private IdxFiles() {
     }
 
     /** The bytes of an image file: magic 0x803, count, rows, columns, then {@code pixels}. */
-    static byte[] images(int count, int rows, int cols, byte[] pixels) {
+    public static byte[] images(int count, int rows, int cols, byte[] pixels) {
         return idx(IdxReader.IMAGES_MAGIC, new int[] {count, rows, cols}, pixels);
     }
 
     /** The bytes of a label file: magic 0x801, count, then {@code labels}. */
-    static byte[] labels(int count, byte[] labels) {
+    public static byte[] labels(int count, byte[] labels) {
         return idx(IdxReader.LABELS_MAGIC, new int[] {count}, labels);
     }
 
     /** A header of {@code magic} and {@code dims}, then {@code data}. */
-    static byte[] idx(int magic, int[] dims, byte[] data) {
+    public static byte[] idx(int magic, int[] dims, byte[] data) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(magic);
@@ -41,7 +41,7 @@ final class IdxFiles {
     }
 
     /** Pixel {@code p} of image {@code i}: a value that tells both apart, {@code (7i + p) mod 256}. */
-    static byte[] pixels(int count, int rows, int cols) {
+    public static byte[] pixels(int count, int rows, int cols) {
         byte[] pixels = new byte[count * rows * cols];
         for (int i = 0; i < count; i++) {
             for (int p = 0; p < rows * cols; p++) {
@@ -52,7 +52,7 @@ final class IdxFiles {
     }
 
     /** Labels {@code i mod classes}. */
-    static byte[] labelBytes(int count, int classes) {
+    public static byte[] labelBytes(int count, int classes) {
         byte[] labels = new byte[count];
         for (int i = 0; i < count; i++) {
             labels[i] = (byte) (i % classes);
@@ -61,7 +61,7 @@ final class IdxFiles {
     }
 
     /** Writes {@code bytes} to {@code file}, gzip-compressed if {@code gzip}. */
-    static Path write(Path file, byte[] bytes, boolean gzip) throws IOException {
+    public static Path write(Path file, byte[] bytes, boolean gzip) throws IOException {
         try (OutputStream out = gzip ? new GZIPOutputStream(Files.newOutputStream(file))
                 : Files.newOutputStream(file)) {
             out.write(bytes);
@@ -73,7 +73,7 @@ final class IdxFiles {
      * A complete set in {@code dir}: {@code train} and {@code test} images of {@code rows × cols},
      * labels {@code i mod 10}, under the names {@code stem + suffix} (e.g. {@code "-idx3-ubyte.gz"}).
      */
-    static Path writeSet(Path dir, int train, int test, int rows, int cols, boolean gzip) throws IOException {
+    public static Path writeSet(Path dir, int train, int test, int rows, int cols, boolean gzip) throws IOException {
         String suffix = gzip ? ".gz" : "";
         write(dir.resolve("train-images-idx3-ubyte" + suffix), images(train, rows, cols, pixels(train, rows, cols)),
                 gzip);
@@ -85,7 +85,7 @@ final class IdxFiles {
     }
 
     /** The first {@code length} bytes of {@code bytes}. */
-    static byte[] cut(byte[] bytes, int length) {
+    public static byte[] cut(byte[] bytes, int length) {
         return Arrays.copyOf(bytes, length);
     }
 }
