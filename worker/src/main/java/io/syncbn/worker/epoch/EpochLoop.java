@@ -19,11 +19,15 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 /**
  * One worker's epoch, independent of Spark.
  *
- * <p>Order of events, the same on every rank: restore the replica from the snapshot; for each step
- * {@code s} of the plan take this worker's shard (possibly empty) and make the global step; every
- * {@code consistencyInterval} global steps and at the end, compare replica checksums; rank 0 then
- * serializes the trained network. A resumed epoch ({@code fromStep > 0}) first skips the examples of
- * the steps already trained, so it continues exactly where an uninterrupted run would be.
+ * <p>Order of events, the same on every rank: restore the replica from the snapshot; refuse, on
+ * every rank alike, a plan that gives a batch-normalization layer a batch it cannot normalize
+ * ({@link SmallBatchCheck}); for each step {@code s} of the plan take this worker's shard (possibly
+ * empty) and make the global step, with ND4J's generator seeded by {@link EpochSplit#randomSeed}
+ * {@code (s, rank)}; every {@code consistencyInterval} global steps and at the end, compare replica
+ * checksums; rank 0 then serializes the trained network. A resumed epoch ({@code fromStep > 0})
+ * first skips the examples of the steps already trained, so it continues exactly where an
+ * uninterrupted run would be — with the same random draws (dropout masks), since they depend on the
+ * seed, the epoch, the step and the rank only.
  */
 public final class EpochLoop {
 
@@ -51,11 +55,12 @@ public final class EpochLoop {
         Replica replica = Replica.of(network, collective, spec.bnMode(), spec.diagnosticsEvery());
         ShardStream shards = new ShardStream(examples, rank);
         shards.skip(spec.examplesOf(rank, 0, spec.fromStep()));
+        SmallBatchCheck.require(network, split, spec.bnMode(), collective, shards.peek());
         List<StepMetrics> steps = new ArrayList<>();
         long trained = 0;
         for (int s = spec.fromStep(); s < spec.toStep(); s++) {
             int size = split.shardSize(rank, s);
-            StepMetrics m = replica.step(shards.take(size));
+            StepMetrics m = replica.step(shards.take(size), split.randomSeed(s, rank));
             trained += size;
             steps.add(m);
             onStep.accept(m);

@@ -36,6 +36,14 @@ final class ShardStream {
         }
     }
 
+    /** The next example without taking it, or {@code null} when the stream has none left. */
+    MultiDataSet peek() {
+        while (pending.isEmpty() && source.hasNext()) {
+            pending.addAll(source.next().asList());
+        }
+        return pending.isEmpty() ? null : pending.get(0);
+    }
+
     /** The next {@code n} examples merged into one shard, or {@code null} when {@code n} is 0. */
     MultiDataSet take(int n) {
         if (n == 0) {

@@ -17,6 +17,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * One worker's copy of the network in synchronous data-parallel training.
@@ -24,6 +25,11 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * <p>Lifecycle: build every replica from identical parameters and updater state; then every rank
  * calls {@link #step} once per global step (with its shard, possibly empty), in the same order; call
  * {@link #checkConsistency} whenever desired (every rank at the same step).
+ *
+ * <p>Randomness: stochastic layers (dropout, noise) draw from ND4J's generator of the calling thread.
+ * {@link #step(MultiDataSet, long)} seeds it before the step, so that what a rank draws is a function
+ * of the seed alone (the trainer passes {@link io.syncbn.worker.split.EpochSplit#randomSeed}, one per
+ * step and rank); {@link #step(MultiDataSet)} leaves the generator as it is.
  *
  * <p>A step computes what one machine would compute on the concatenation of all shards: each worker
  * runs forward and backward on its shard (batch-normalization statistics synchronized through the
@@ -46,6 +52,10 @@ public final class Replica {
     private final List<SyncBatchNormalizationLayer> averaged;
     private final OutputProbe probe;
     private Gradient viewsGradient;
+    /** The all-reduce buffer of {@link #exchange}: gradient and metrics, reused by every step. */
+    private float[] floatExchange;
+    /** As {@link #floatExchange}, for float64 networks. */
+    private double[] doubleExchange;
 
     private Replica(NetworkAdapter network, Collective collective, BnMode mode, int diagnosticsEvery) {
         this.network = network;
@@ -103,7 +113,29 @@ public final class Replica {
         return step(shard == null ? null : shard.toMultiDataSet());
     }
 
-    /** One global step with this worker's shard, for graphs with several inputs or outputs. */
+    /**
+     * One global step with this worker's shard whose random draws (dropout masks, noise) are those of
+     * ND4J's generator seeded with {@code randomSeed}: the same seed, shard and parameters give the
+     * same step, bit for bit.
+     *
+     * @param randomSeed seeds the calling thread's ND4J generator before the forward pass; give every
+     *     rank and step its own ({@link io.syncbn.worker.split.EpochSplit#randomSeed})
+     */
+    public StepMetrics step(DataSet shard, long randomSeed) {
+        return step(shard == null ? null : shard.toMultiDataSet(), randomSeed);
+    }
+
+    /** {@link #step(DataSet, long)} for graphs with several inputs or outputs. */
+    public StepMetrics step(MultiDataSet shard, long randomSeed) {
+        // ND4J's generator is per thread: the thread that runs the step is the one that draws.
+        Nd4j.getRandom().setSeed(randomSeed);
+        return step(shard);
+    }
+
+    /**
+     * One global step with this worker's shard, for graphs with several inputs or outputs; stochastic
+     * layers draw from ND4J's generator as it stands ({@link #step(MultiDataSet, long)} seeds it).
+     */
     public StepMetrics step(MultiDataSet shard) {
         long start = System.nanoTime();
         long iteration = network.iteration();
@@ -200,13 +232,17 @@ public final class Replica {
     }
 
     /**
-     * Sums the gradient (in place) and the metrics across ranks in one all-reduce; returns the summed
-     * metrics {@code [dataLossSum, examples, correct]}.
+     * Sums the gradient (in place) and the metrics across ranks in one all-reduce, through a heap
+     * buffer allocated at the first step and reused by every later one; returns the summed metrics
+     * {@code [dataLossSum, examples, correct]}.
      */
     private double[] exchange(INDArray gradient, double dataLossSum, int examples, long correct) {
         int n = (int) gradient.length();
         if (gradient.dataType() == DataType.FLOAT) {
-            float[] buf = new float[n + METRICS];
+            if (floatExchange == null || floatExchange.length != n + METRICS) {
+                floatExchange = new float[n + METRICS];
+            }
+            float[] buf = floatExchange;
             FlatVector.read(gradient, buf, 0);
             buf[n] = (float) dataLossSum;
             buf[n + 1] = examples;
@@ -216,7 +252,10 @@ public final class Replica {
             return new double[] {buf[n], buf[n + 1], buf[n + 2]};
         }
         if (gradient.dataType() == DataType.DOUBLE) {
-            double[] buf = new double[n + METRICS];
+            if (doubleExchange == null || doubleExchange.length != n + METRICS) {
+                doubleExchange = new double[n + METRICS];
+            }
+            double[] buf = doubleExchange;
             FlatVector.read(gradient, buf, 0);
             buf[n] = dataLossSum;
             buf[n + 1] = examples;
@@ -227,6 +266,14 @@ public final class Replica {
         }
         throw new IllegalArgumentException("the network's data type must be FLOAT or DOUBLE for training, but is "
                 + gradient.dataType());
+    }
+
+    /**
+     * The buffer the last step exchanged its gradient in ({@code float[]} or {@code double[]}), or
+     * {@code null} before the first step: the same array every step.
+     */
+    Object exchangeBuffer() {
+        return floatExchange != null ? floatExchange : doubleExchange;
     }
 
     private Gradient currentGradient() {

@@ -17,6 +17,9 @@ import java.io.Serializable;
  */
 public record EpochSplit(long examples, int workers, int perWorkerBatch, long seed, int epoch) implements Serializable {
 
+    /** SplitMix64's increment, 2^64 / φ: keeps consecutive fields apart before each mix. */
+    private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
+
     /** Validates the sizes. */
     public EpochSplit {
         if (examples < 1) {
@@ -33,6 +36,27 @@ public record EpochSplit(long examples, int workers, int perWorkerBatch, long se
     /** The epoch's permutation. */
     public IndexPermutation permutation() {
         return new IndexPermutation(examples, IndexPermutation.mix(seed ^ (0x632BE59BD9B4E019L * (epoch + 1))));
+    }
+
+    /**
+     * The seed of the random draws (dropout masks, noise) worker {@code worker} makes in step {@code
+     * step} of this epoch: a SplitMix64 chain over (seed, epoch, step, worker), so every worker draws
+     * differently, every step draws afresh, and a run resumed at any step draws exactly what an
+     * uninterrupted run draws there — nothing about the generator needs to be checkpointed. Changing
+     * this function changes the draws of every run, including resumed ones.
+     *
+     * @param step the step of the epoch, from 0
+     * @param worker the worker's rank in the group, from 0
+     */
+    public long randomSeed(int step, int worker) {
+        if (step < 0 || worker < 0 || worker >= workers) {
+            throw new IllegalArgumentException("randomSeed needs step >= 0 and 0 <= worker < " + workers
+                    + " (workers), but got step " + step + " and worker " + worker);
+        }
+        long h = IndexPermutation.mix(seed + GOLDEN_GAMMA);
+        h = IndexPermutation.mix(h + GOLDEN_GAMMA + epoch);
+        h = IndexPermutation.mix(h + GOLDEN_GAMMA + step);
+        return IndexPermutation.mix(h + GOLDEN_GAMMA + worker);
     }
 
     /** The worker of rank {@code r}. */
