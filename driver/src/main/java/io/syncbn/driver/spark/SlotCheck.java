@@ -9,6 +9,14 @@ import org.apache.spark.SparkContext;
  * it gives up. A local master has its slots from the start and is checked at once; on a cluster,
  * executors register some seconds after the context starts, so the check waits for them (bounded by
  * {@link #WAIT_SETTING}).
+ *
+ * <p>Version pin: the slot count is {@code SparkContext.maxNumConcurrentTasks(ResourceProfile)}, which
+ * Scala declares {@code private[spark]} (public in the bytecode Java sees). It is the count Spark's own
+ * barrier check uses ({@code DAGScheduler.checkBarrierStageWithNumSlots}), so this check agrees with the
+ * scheduler exactly, resource profiles and {@code spark.task.cpus} included. The public API has no
+ * equivalent: {@code SparkStatusTracker.getExecutorInfos()} gives no core counts, and {@code
+ * defaultParallelism} can be overridden by configuration. Checked against Spark 3.5 (the version the
+ * build pins); a Spark upgrade that changes the method breaks the compilation of this class, not a run.
  */
 public final class SlotCheck {
 

@@ -205,7 +205,8 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
      * @param live called on the driver with each step's metrics while the stage runs (rank 0 reports
      *     them over a socket), or {@code null}; a retried stage reports its steps again
      * @return the metrics of the steps trained
-     * @throws StageFailedException if the stage failed {@code maxStageAttempts} times
+     * @throws StageFailedException if the stage failed {@code maxStageAttempts} times, or once in a way
+     *     another attempt would repeat (the cause is Spark's job failure)
      */
     public List<StepMetrics> trainSteps(JavaSparkContext sc, Model network, PreparedEpoch epoch, int fromStep,
             int toStep, java.util.function.Consumer<StepMetrics> live) {
@@ -223,7 +224,13 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
             for (int attempt = 1; ; attempt++) {
                 try {
                     EpochResult first = runStage(epoch, spec, task);
-                    copyInto(EpochLoop.restore(first.model(), graph), network);
+                    Model trained = EpochLoop.restore(first.model(), graph);
+                    try {
+                        copyInto(trained, network);
+                    } finally {
+                        // Its arrays are native memory: release them now, not when the collector gets to it.
+                        trained.close();
+                    }
                     return List.copyOf(first.steps());
                 } catch (RuntimeException e) {
                     retryOrThrow(sc, e, attempt, fromStep, toStep);
@@ -256,6 +263,7 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
     /** Returns when the failed stage should run again; throws when it should not. */
     private void retryOrThrow(JavaSparkContext sc, Exception failure, int attempt, int fromStep, int toStep) {
         if (!StageFailures.recoverable(failure)) {
+            // Spark's checked SparkException becomes unchecked here, with its message and as the cause.
             throw failure instanceof RuntimeException r ? r : new StageFailedException(failure.getMessage(), failure);
         }
         String reason = StageFailures.reason(failure);
