@@ -82,11 +82,12 @@ public final class Main {
     }
 
     /**
-     * The stack of an unexpected cause, for a bug report; refusals, I/O errors and Spark's job failures
-     * (whose task stack traces are in the log) need none.
+     * The stack of an unexpected cause, for a bug report; refusals, I/O errors and Spark's job failures,
+     * also as a failed stage (whose task stack traces are in the log), need none.
      */
     private static void printCause(Throwable cause, PrintStream err) {
         if (cause != null && !(cause instanceof IOException) && !(cause instanceof IllegalArgumentException)
+                && !(cause instanceof io.syncbn.driver.spark.StageFailedException)
                 && !cause.getClass().getName().startsWith("org.apache.spark.")) {
             cause.printStackTrace(err);
         }

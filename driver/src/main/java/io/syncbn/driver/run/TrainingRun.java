@@ -85,7 +85,8 @@ public final class TrainingRun {
      * @return the summary, also written to {@code summary.json}
      * @throws io.syncbn.driver.data.DataException for unusable data, before anything is written
      * @throws RunRefusedException if the directory cannot be used as asked, before anything is written
-     * @throws IllegalArgumentException if the model cannot take the data, before anything is written
+     * @throws IllegalArgumentException if the model cannot take the data, or the plan would give a
+     *     batch-normalization layer a batch of one value per channel, before anything is written
      * @throws TrainingFailedException if training fails after the run directory was created
      */
     public RunSummary run() throws IOException {
@@ -120,6 +121,10 @@ public final class TrainingRun {
             net = new MultiLayerNetwork(conf);
             net.init();
         }
+        // The workers refuse such a plan too, but only once a stage runs; refuse it before anything starts.
+        io.syncbn.worker.epoch.SmallBatchCheck.require(net, new io.syncbn.worker.split.EpochSplit(data.trainCount(),
+                config.workers(), config.perWorkerBatch(), config.seed(), 0), config.bn(),
+                data.train().get(0).toMultiDataSet());
         try (JavaSparkContext sc = SparkContexts.start(config)) {
             awaitSlots(sc);
             sessionStart = System.nanoTime();
