@@ -38,6 +38,8 @@ class StageRetryIT {
     private static final AtomicInteger FAILURES_LEFT = new AtomicInteger();
     /** Rendezvous attempts of rank 1. */
     private static final AtomicInteger ATTEMPTS = new AtomicInteger();
+    /** The collective deadline of tasks that wait for a dead peer; the test must end long before it. */
+    private static final int STUCK_DEADLINE_SECONDS = 90;
     private static JavaSparkContext sc;
 
     @BeforeAll
@@ -70,6 +72,27 @@ class StageRetryIT {
                 if (FAILURES_LEFT.getAndDecrement() > 0) {
                     throw recoverable ? new CollectiveException("rank 1 lost its peers (injected)")
                             : new IllegalStateException("rank 1 refused its data (injected)");
+                }
+            }
+            return inner.connect(context);
+        }
+    }
+
+    /**
+     * Rank 1 announces an address nobody listens on and dies after the rendezvous, while the others
+     * wait for it in their connection setup, blocked until their (long) deadline unless the kill of
+     * their tasks stops them.
+     */
+    private record DeadPeerConnector(CollectiveConnector inner) implements CollectiveConnector {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Collective connect(BarrierTaskContext context) {
+            if (context.partitionId() == 1) {
+                ATTEMPTS.incrementAndGet();
+                if (FAILURES_LEFT.getAndDecrement() > 0) {
+                    context.allGather("127.0.0.1:1 executor gone");
+                    throw new CollectiveException("rank 1 died after the rendezvous (injected)");
                 }
             }
             return inner.connect(context);
@@ -111,6 +134,25 @@ class StageRetryIT {
                         retries.get(0).reason()),
                 () -> assertEquals(0, retries.get(0).fromStep()),
                 () -> assertEquals(tm.lastEpochMetrics().size(), retries.get(0).toStep()));
+    }
+
+    @Test
+    void theOtherTasksOfAFailedStageStopAtOnceEvenWhileWaitingForAPeer() {
+        MultiLayerNetwork clean = train(fresh(), master(3, true));
+        FAILURES_LEFT.set(1);
+        ATTEMPTS.set(0);
+        SyncTrainingMaster tm = new SyncTrainingMaster.Builder(3, 2).seed(6).maxStageAttempts(2)
+                .collectiveTimeout(java.time.Duration.ofSeconds(STUCK_DEADLINE_SECONDS))
+                .connectors(s -> new DeadPeerConnector(TcpConnectors.forSettings(s))).build();
+        long start = System.nanoTime();
+        MultiLayerNetwork retried = train(fresh(), tm);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertAll(
+                () -> assertEquals(2, ATTEMPTS.get(), "one failed attempt, then one that finished"),
+                () -> assertTrue(seconds < STUCK_DEADLINE_SECONDS / 2.0, "the retry ran " + seconds + " s after the "
+                        + "start, so the stuck tasks did not wait for their " + STUCK_DEADLINE_SECONDS + " s deadline"),
+                () -> assertArrayEquals(SyncTrainingMasterIT.bits(clean.params()),
+                        SyncTrainingMasterIT.bits(retried.params()), "parameters, bit for bit"));
     }
 
     @Test

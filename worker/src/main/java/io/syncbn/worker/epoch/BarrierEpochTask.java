@@ -14,7 +14,9 @@ import scala.runtime.AbstractFunction1;
 /**
  * The function of an epoch's barrier stage ({@code rdd.rdd().barrier().mapPartitions(task, ...)}):
  * each task limits its native threads to its cores, joins the group once through the connector, runs
- * {@link EpochLoop} over its partition, and returns one {@link EpochResult}. A named Scala function
+ * {@link EpochLoop} over its partition, and returns one {@link EpochResult}. A task that Spark kills
+ * (another task of the stage failed) stops at once, even while it waits for a peer ({@link
+ * TaskKillWatch}). A named Scala function
  * class, since Java lambdas cast to {@code Function1} do not deserialize on executors.
  */
 public final class BarrierEpochTask extends AbstractFunction1<Iterator<MultiDataSet>, Iterator<EpochResult>>
@@ -47,7 +49,8 @@ public final class BarrierEpochTask extends AbstractFunction1<Iterator<MultiData
         NativeThreads.limitTo(context.cpus());
         EpochResult result;
         boolean reports = progress != null && context.partitionId() == 0;
-        try (Collective collective = connector.connect(context);
+        try (TaskKillWatch killWatch = TaskKillWatch.start(context);
+                Collective collective = connector.connect(context);
                 ProgressSink.Reporter reporter = reports ? progress.open() : new ProgressSink.Reporter(null, null)) {
             result = EpochLoop.run(snapshot.value(), spec, collective, JavaConverters.asJavaIterator(partition),
                     reporter);
