@@ -52,6 +52,18 @@ public final class EpochLoop {
                     + collective.worldSize());
         }
         Model network = restore(snapshot, spec.graph());
+        try {
+            return train(network, spec, collective, examples, onStep);
+        } finally {
+            // The replica's arrays are native memory: release them with the stage, not when a collector runs.
+            network.close();
+        }
+    }
+
+    private static EpochResult train(Model network, EpochSpec spec, Collective collective,
+            Iterator<? extends MultiDataSet> examples, Consumer<StepMetrics> onStep) {
+        int rank = collective.rank();
+        EpochSplit split = spec.split();
         Replica replica = Replica.of(network, collective, spec.bnMode(), spec.diagnosticsEvery());
         ShardStream shards = new ShardStream(examples, rank);
         shards.skip(spec.examplesOf(rank, 0, spec.fromStep()));
