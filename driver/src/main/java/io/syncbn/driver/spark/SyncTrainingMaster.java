@@ -191,7 +191,24 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
         EpochPartitioner.Partitioned parts = EpochPartitioner.partition(data, settings.workers(),
                 settings.batchSizePerWorker(), settings.seed(), epoch);
         JavaRDD<MultiDataSet> cached = parts.examples().persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
-        return new PreparedEpoch(cached, parts.split());
+        PreparedEpoch prepared = new PreparedEpoch(cached, parts.split());
+        materialize(prepared);
+        return prepared;
+    }
+
+    /**
+     * Computes and caches every partition of {@code epoch} in a regular Spark job. A barrier stage
+     * must not be the one that reads the shuffle: when it meets a lost shuffle output it cannot retry
+     * (Spark aborts a barrier result stage on a fetch failure) and, as of Spark 3.5, leaves the stage's
+     * other tasks waiting in {@code allGather}. A regular job recomputes what an executor took with it,
+     * so this runs when an epoch is prepared and again before a failed stage runs again.
+     */
+    private void materialize(PreparedEpoch epoch) {
+        long examples = epoch.examples().count();
+        if (examples != epoch.split().examples()) {
+            throw new IllegalStateException("the prepared epoch holds " + examples + " examples but its plan "
+                    + epoch.split().examples());
+        }
     }
 
     /**
@@ -233,10 +250,10 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
                     }
                     return List.copyOf(first.steps());
                 } catch (RuntimeException e) {
-                    retryOrThrow(sc, e, attempt, fromStep, toStep);
+                    retryOrThrow(sc, e, attempt, epoch, fromStep, toStep);
                 } catch (Exception e) {
                     // Spark's SparkException is checked but thrown undeclared through collect().
-                    retryOrThrow(sc, e, attempt, fromStep, toStep);
+                    retryOrThrow(sc, e, attempt, epoch, fromStep, toStep);
                 }
             }
         } finally {
@@ -261,7 +278,8 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
     }
 
     /** Returns when the failed stage should run again; throws when it should not. */
-    private void retryOrThrow(JavaSparkContext sc, Exception failure, int attempt, int fromStep, int toStep) {
+    private void retryOrThrow(JavaSparkContext sc, Exception failure, int attempt, PreparedEpoch epoch, int fromStep,
+            int toStep) {
         if (!StageFailures.recoverable(failure)) {
             // Spark's checked SparkException becomes unchecked here, with its message and as the cause.
             throw failure instanceof RuntimeException r ? r : new StageFailedException(failure.getMessage(), failure);
@@ -281,6 +299,8 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
             l.accept(retry);
         }
         SlotCheck.requireSlots(sc.sc(), settings.workers());
+        // Partitions cached on a lost executor are computed again here, not inside the barrier stage.
+        materialize(epoch);
     }
 
     private static ProgressServer openProgress(JavaSparkContext sc, java.util.function.Consumer<StepMetrics> live) {
