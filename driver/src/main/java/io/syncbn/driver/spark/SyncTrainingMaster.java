@@ -11,7 +11,6 @@ import io.syncbn.worker.replica.StepMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +20,6 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.rdd.RDD;
 import org.deeplearning4j.core.loader.DataSetLoader;
 import org.deeplearning4j.core.loader.MultiDataSetLoader;
 import org.deeplearning4j.core.storage.StatsStorageRouter;
@@ -40,7 +38,6 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.dataformat.yaml.YAMLFactory;
-import scala.reflect.ClassTag$;
 
 /**
  * Synchronous data-parallel training with synchronized batch normalization, as a DL4J {@link
@@ -54,7 +51,9 @@ import scala.reflect.ClassTag$;
  * the epoch's global steps: per step, {@code perWorkerBatch} examples per worker, statistics of the
  * global batch in every batch-normalization layer, one all-reduce of the raw gradients, and the same
  * updater step on every replica. Rank 0 returns the trained network; nothing is collected per step.
- * The result equals single-process training on the concatenated per-step batches.
+ * The result equals single-process training on the concatenated per-step batches. A stage that
+ * fails because an executor was lost or a worker stalled runs again from its snapshot ({@link
+ * StageAttempts}, {@link Builder#maxStageAttempts}), so it survives these failures with the same result.
  */
 public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResult, TrainingWorker<SyncTrainingResult>> {
 
@@ -192,23 +191,8 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
                 settings.batchSizePerWorker(), settings.seed(), epoch);
         JavaRDD<MultiDataSet> cached = parts.examples().persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
         PreparedEpoch prepared = new PreparedEpoch(cached, parts.split());
-        materialize(prepared);
+        StageAttempts.materialize(prepared);
         return prepared;
-    }
-
-    /**
-     * Computes and caches every partition of {@code epoch} in a regular Spark job. A barrier stage
-     * must not be the one that reads the shuffle: when it meets a lost shuffle output it cannot retry
-     * (Spark aborts a barrier result stage on a fetch failure) and, as of Spark 3.5, leaves the stage's
-     * other tasks waiting in {@code allGather}. A regular job recomputes what an executor took with it,
-     * so this runs when an epoch is prepared and again before a failed stage runs again.
-     */
-    private void materialize(PreparedEpoch epoch) {
-        long examples = epoch.examples().count();
-        if (examples != epoch.split().examples()) {
-            throw new IllegalStateException("the prepared epoch holds " + examples + " examples but its plan "
-                    + epoch.split().examples());
-        }
     }
 
     /**
@@ -238,24 +222,15 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
         try {
             BarrierEpochTask task = new BarrierEpochTask(snapshot, spec, connectors.apply(settings),
                     progress == null ? null : progress.sink());
-            for (int attempt = 1; ; attempt++) {
-                try {
-                    EpochResult first = runStage(epoch, spec, task);
-                    Model trained = EpochLoop.restore(first.model(), graph);
-                    try {
-                        copyInto(trained, network);
-                    } finally {
-                        // Its arrays are native memory: release them now, not when the collector gets to it.
-                        trained.close();
-                    }
-                    return List.copyOf(first.steps());
-                } catch (RuntimeException e) {
-                    retryOrThrow(sc, e, attempt, epoch, fromStep, toStep);
-                } catch (Exception e) {
-                    // Spark's SparkException is checked but thrown undeclared through collect().
-                    retryOrThrow(sc, e, attempt, epoch, fromStep, toStep);
-                }
+            EpochResult first = new StageAttempts(settings, retryListeners).run(sc, epoch, spec, task);
+            Model trained = EpochLoop.restore(first.model(), graph);
+            try {
+                copyInto(trained, network);
+            } finally {
+                // Its arrays are native memory: release them now, not when the collector gets to it.
+                trained.close();
             }
+            return List.copyOf(first.steps());
         } finally {
             threads.restore();
             if (progress != null) {
@@ -263,44 +238,6 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
             }
             snapshot.destroy();
         }
-    }
-
-    private EpochResult runStage(PreparedEpoch epoch, EpochSpec spec, BarrierEpochTask task) {
-        RDD<EpochResult> results = epoch.examples().rdd().barrier()
-                .mapPartitions(task, false, ClassTag$.MODULE$.apply(EpochResult.class));
-        List<EpochResult> collected = new ArrayList<>(results.toJavaRDD().collect());
-        collected.sort(Comparator.comparingInt(EpochResult::rank));
-        long expected = 0;
-        for (int k = 0; k < settings.workers(); k++) {
-            expected += spec.examplesOf(k, spec.fromStep(), spec.toStep());
-        }
-        return checkComplete(collected, expected);
-    }
-
-    /** Returns when the failed stage should run again; throws when it should not. */
-    private void retryOrThrow(JavaSparkContext sc, Exception failure, int attempt, PreparedEpoch epoch, int fromStep,
-            int toStep) {
-        if (!StageFailures.recoverable(failure)) {
-            // Spark's checked SparkException becomes unchecked here, with its message and as the cause.
-            throw failure instanceof RuntimeException r ? r : new StageFailedException(failure.getMessage(), failure);
-        }
-        String reason = StageFailures.reason(failure);
-        if (attempt >= settings.maxStageAttempts()) {
-            throw new StageFailedException("the barrier stage of steps " + (fromStep + 1) + "-" + toStep + " failed "
-                    + attempt + (attempt == 1 ? " time" : " times") + " (max-stage-attempts " + settings.maxStageAttempts()
-                    + "); last failure: " + reason + "; allow more attempts with --max-stage-attempts, or fix the "
-                    + "cause and continue the run", failure);
-        }
-        org.slf4j.LoggerFactory.getLogger(SyncTrainingMaster.class).warn("barrier stage of steps {}-{} failed (attempt"
-                + " {} of {}): {}; running it again from its snapshot", fromStep + 1, toStep, attempt,
-                settings.maxStageAttempts(), reason);
-        StageRetry retry = new StageRetry(attempt, settings.maxStageAttempts(), fromStep, toStep, reason);
-        for (java.util.function.Consumer<StageRetry> l : retryListeners) {
-            l.accept(retry);
-        }
-        SlotCheck.requireSlots(sc.sc(), settings.workers());
-        // Partitions cached on a lost executor are computed again here, not inside the barrier stage.
-        materialize(epoch);
     }
 
     private static ProgressServer openProgress(JavaSparkContext sc, java.util.function.Consumer<StepMetrics> live) {
@@ -312,19 +249,6 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
                     .warn("no live progress: cannot listen on the driver's address {}: {}", host, e.toString());
             return null;
         }
-    }
-
-    private EpochResult checkComplete(List<EpochResult> results, long examples) {
-        if (results.size() != settings.workers()) {
-            throw new IllegalStateException("expected one result from each of " + settings.workers() + " workers, got "
-                    + results.size());
-        }
-        long trained = results.stream().mapToLong(EpochResult::examples).sum();
-        if (trained != examples) {
-            throw new IllegalStateException("the workers trained on " + trained + " examples but the steps hold "
-                    + examples);
-        }
-        return results.get(0);
     }
 
     /**
