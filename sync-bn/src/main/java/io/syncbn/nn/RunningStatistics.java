@@ -28,7 +28,7 @@ public final class RunningStatistics {
 
     /**
      * Averages the running statistics of {@code layers} (the same layers, in the same order, on every
-     * replica) across all ranks of {@code all}. Layers that train with {@code useGlobalStats} do not
+     * replica) across all ranks of {@code all}, and batch renormalization's averages with them. Layers that train with {@code useGlobalStats} do not
      * change their running statistics and are left out.
      *
      * @param layers this replica's batch-normalization layers after a training forward pass
@@ -40,7 +40,7 @@ public final class RunningStatistics {
         for (SyncBatchNormalizationLayer layer : layers) {
             if (!layer.layerConf().isUseGlobalStats()) {
                 trained.add(layer);
-                length += 2 * (int) layer.layerConf().getNOut() + 1;
+                length += statistics(layer).size() * (int) layer.layerConf().getNOut() + 1;
             }
         }
         double[] buf = new double[length];
@@ -48,21 +48,38 @@ public final class RunningStatistics {
         for (SyncBatchNormalizationLayer layer : trained) {
             ChannelMoments local = layer.lastLocalMoments();
             double weight = local == null ? 0 : local.count();
-            at = put(buf, at, weight, layer.getParam(SyncBatchNormParamInitializer.GLOBAL_MEAN).toDoubleVector());
-            at = put(buf, at, weight, layer.getParam(SyncBatchNormParamInitializer.GLOBAL_VAR).toDoubleVector());
+            for (String key : statistics(layer)) {
+                at = put(buf, at, weight, layer.getParam(key).toDoubleVector());
+            }
             buf[at++] = weight;
         }
         all.allReduce(buf, ReduceOp.SUM);
         at = 0;
         for (SyncBatchNormalizationLayer layer : trained) {
             int channels = (int) layer.layerConf().getNOut();
-            double total = buf[at + 2 * channels];
+            List<String> keys = statistics(layer);
+            double total = buf[at + keys.size() * channels];
             if (total > 0) {
-                store(layer.getParam(SyncBatchNormParamInitializer.GLOBAL_MEAN), buf, at, channels, total);
-                store(layer.getParam(SyncBatchNormParamInitializer.GLOBAL_VAR), buf, at + channels, channels, total);
+                for (int k = 0; k < keys.size(); k++) {
+                    store(layer.getParam(keys.get(k)), buf, at + k * channels, channels, total);
+                }
             }
-            at += 2 * channels + 1;
+            at += keys.size() * channels + 1;
         }
+    }
+
+    /**
+     * The layer's statistics kept across steps: the running mean and variance, and with batch
+     * renormalization its averages too (all its parameters but gamma and beta).
+     */
+    private static List<String> statistics(SyncBatchNormalizationLayer layer) {
+        List<String> keys = new ArrayList<>();
+        for (String key : SyncBatchNormParamInitializer.getInstance().paramKeys(layer.layerConf())) {
+            if (!SyncBatchNormParamInitializer.GAMMA.equals(key) && !SyncBatchNormParamInitializer.BETA.equals(key)) {
+                keys.add(key);
+            }
+        }
+        return keys;
     }
 
     private static int put(double[] buf, int at, double weight, double[] values) {

@@ -21,7 +21,8 @@ import org.nd4j.linalg.learning.config.NoOp;
 
 /**
  * DL4J's numerical gradient check (central differences, float64) of networks containing the layer,
- * for every input layout, and with the scale/shift options that change the backward pass. The
+ * for every input layout, and with the options that change the backward pass (scale/shift, ghost
+ * batches, batch renormalization). The
  * running-statistics parameters have zero gradient, which the check confirms numerically too: in
  * training mode the output does not depend on them.
  */
@@ -50,7 +51,14 @@ class GradientCheckTest {
                 .runningMeanInit(0.2).runningVarInit(2.0).build();
         Supplier<Layer> ghost2 = () -> new SyncBatchNormalization.Builder().virtualBatchSize(2).build();
         Supplier<Layer> ghost3 = () -> new SyncBatchNormalization.Builder().virtualBatchSize(3).build();
+        // Batch renormalization with both corrections clipped (averages far from any batch's statistics,
+        // held fixed by momentum 1): r and d are then constants of the inputs too, so the numerical
+        // gradient sees exactly what backpropagation, which treats them as constants, computes.
+        Supplier<Layer> renormClipped = () -> new SyncBatchNormalization.Builder().renorm(2, 0.5, 0).renormMomentum(1)
+                .runningMeanInit(20).runningVarInit(100).build();
         return Stream.of(
+                Arguments.of(Networks.Kind.NCHW, "batch renormalization, r and d clipped", renormClipped, Set.of()),
+                Arguments.of(Networks.Kind.DENSE, "batch renormalization, r and d clipped", renormClipped, Set.of()),
                 Arguments.of(Networks.Kind.NCHW, "ghost batches of 2 (2, 2, 1)", ghost2, Set.of()),
                 Arguments.of(Networks.Kind.NHWC, "ghost batches of 2 (2, 2, 1)", ghost2, Set.of()),
                 Arguments.of(Networks.Kind.DENSE, "ghost batches of 3 (3, 2)", ghost3, Set.of()),

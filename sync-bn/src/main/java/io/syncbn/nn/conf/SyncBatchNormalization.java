@@ -67,6 +67,9 @@ public class SyncBatchNormalization extends FeedForwardLayer {
 
     private static final long serialVersionUID = 1L;
 
+    /** Default momentum of the batch-renormalization averages (Keras's {@code renorm_momentum}). */
+    public static final double DEFAULT_RENORM_MOMENTUM = 0.99;
+
     /** Channel axis chosen from the input rank and the data format. */
     public static final int AXIS_FROM_FORMAT = -1;
 
@@ -93,6 +96,10 @@ public class SyncBatchNormalization extends FeedForwardLayer {
     private Convolution3D.DataFormat cnn3DFormat = Convolution3D.DataFormat.NCDHW;
     private int axis = AXIS_FROM_FORMAT;
     private int virtualBatchSize;
+    private double renormRMax;
+    private double renormDMax;
+    private int renormRampSteps;
+    private double renormMomentum = DEFAULT_RENORM_MOMENTUM;
 
     /** For JSON deserialization; use the {@link Builder}. */
     public SyncBatchNormalization() {
@@ -116,6 +123,10 @@ public class SyncBatchNormalization extends FeedForwardLayer {
         this.cnn3DFormat = b.cnn3DFormat;
         this.axis = b.axis;
         this.virtualBatchSize = b.virtualBatchSize;
+        this.renormRMax = b.renormRMax;
+        this.renormDMax = b.renormDMax;
+        this.renormRampSteps = b.renormRampSteps;
+        this.renormMomentum = b.renormMomentum;
         initializeConstraints(b);
         validate();
     }
@@ -154,9 +165,51 @@ public class SyncBatchNormalization extends FeedForwardLayer {
             throw new IllegalArgumentException("virtualBatchSize must be at least 1 (examples per ghost batch), or 0 "
                     + "for none, but got " + virtualBatchSize);
         }
+        validateRenorm();
         Objects.requireNonNull(runningVariance, "runningVariance");
         Objects.requireNonNull(cnn2DFormat, "cnn2DFormat");
         Objects.requireNonNull(cnn3DFormat, "cnn3DFormat");
+    }
+
+    private void validateRenorm() {
+        if (renormRMax == 0) {
+            return;
+        }
+        if (!(renormRMax >= 1) || Double.isInfinite(renormRMax)) {
+            throw new IllegalArgumentException("renorm rMax must be a finite number >= 1 (r is clipped to [1/rMax, "
+                    + "rMax]; 1 with dMax 0 is plain BN), or 0 for no batch renormalization, but got " + renormRMax);
+        }
+        if (!(renormDMax >= 0) || Double.isInfinite(renormDMax)) {
+            throw new IllegalArgumentException("renorm dMax must be a finite number >= 0 (d is clipped to [-dMax, "
+                    + "dMax]), but got " + renormDMax);
+        }
+        if (renormRampSteps < 0) {
+            throw new IllegalArgumentException("renorm ramp steps must be at least 0 (0: rMax and dMax from the first "
+                    + "step), but got " + renormRampSteps);
+        }
+        if (!(renormMomentum >= 0 && renormMomentum <= 1)) {
+            throw new IllegalArgumentException("renormMomentum must be in [0, 1] (Keras convention: average = "
+                    + "momentum * average + (1 - momentum) * batch), but got " + renormMomentum);
+        }
+        if (virtualBatchSize > 0) {
+            throw new IllegalArgumentException("batch renormalization (rMax " + renormRMax + ") and ghost batch "
+                    + "normalization (virtualBatchSize " + virtualBatchSize + ") cannot be combined; use one of them");
+        }
+    }
+
+    /** Whether the layer trains with batch renormalization ({@link Builder#renorm(double, double, int)}). */
+    public boolean isRenorm() {
+        return renormRMax > 0;
+    }
+
+    /**
+     * The clipping bounds of batch renormalization at training step {@code iteration}: {@code [rMax,
+     * dMax]}, ramped linearly from {@code [1, 0]} at step 0 to the configured values at step {@code
+     * rampSteps} (Ioffe 2017, section 4: r and d start unclipped to plain BN and are relaxed gradually).
+     */
+    public double[] renormBounds(long iteration) {
+        double f = renormRampSteps == 0 ? 1 : Math.min(1.0, (double) iteration / renormRampSteps);
+        return new double[] {1 + (renormRMax - 1) * f, renormDMax * f};
     }
 
     /**
@@ -295,6 +348,8 @@ public class SyncBatchNormalization extends FeedForwardLayer {
                 return iUpdater;
             case SyncBatchNormParamInitializer.GLOBAL_MEAN:
             case SyncBatchNormParamInitializer.GLOBAL_VAR:
+            case SyncBatchNormParamInitializer.RENORM_MEAN:
+            case SyncBatchNormParamInitializer.RENORM_STD:
                 return new NoOp();
             default:
                 throw new IllegalArgumentException("layer \"" + getLayerName() + "\" has parameters gamma, beta, mean "
@@ -483,6 +538,46 @@ public class SyncBatchNormalization extends FeedForwardLayer {
         this.virtualBatchSize = virtualBatchSize;
     }
 
+    /** Batch renormalization's largest r, or 0 when the layer does not renormalize. */
+    public double getRenormRMax() {
+        return renormRMax;
+    }
+
+    /** @see #getRenormRMax() */
+    public void setRenormRMax(double renormRMax) {
+        this.renormRMax = renormRMax;
+    }
+
+    /** Batch renormalization's largest |d|. */
+    public double getRenormDMax() {
+        return renormDMax;
+    }
+
+    /** @see #getRenormDMax() */
+    public void setRenormDMax(double renormDMax) {
+        this.renormDMax = renormDMax;
+    }
+
+    /** Steps over which rMax and dMax ramp up from 1 and 0 (0: none). */
+    public int getRenormRampSteps() {
+        return renormRampSteps;
+    }
+
+    /** @see #getRenormRampSteps() */
+    public void setRenormRampSteps(int renormRampSteps) {
+        this.renormRampSteps = renormRampSteps;
+    }
+
+    /** Momentum of the renormalization averages, Keras convention (default {@value #DEFAULT_RENORM_MOMENTUM}). */
+    public double getRenormMomentum() {
+        return renormMomentum;
+    }
+
+    /** @see #getRenormMomentum() */
+    public void setRenormMomentum(double renormMomentum) {
+        this.renormMomentum = renormMomentum;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -499,14 +594,17 @@ public class SyncBatchNormalization extends FeedForwardLayer {
                 && Double.compare(runningVarInit, other.runningVarInit) == 0
                 && lockGammaBeta == other.lockGammaBeta && useGlobalStats == other.useGlobalStats
                 && runningVariance == other.runningVariance && cnn2DFormat == other.cnn2DFormat
-                && cnn3DFormat == other.cnn3DFormat && axis == other.axis && virtualBatchSize == other.virtualBatchSize;
+                && cnn3DFormat == other.cnn3DFormat && axis == other.axis && virtualBatchSize == other.virtualBatchSize
+                && Double.compare(renormRMax, other.renormRMax) == 0 && Double.compare(renormDMax, other.renormDMax) == 0
+                && renormRampSteps == other.renormRampSteps
+                && Double.compare(renormMomentum, other.renormMomentum) == 0;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(super.hashCode(), decay, eps, center, scale, gammaInit, betaInit, runningMeanInit,
                 runningVarInit, lockGammaBeta, useGlobalStats, runningVariance, cnn2DFormat, cnn3DFormat, axis,
-                virtualBatchSize);
+                virtualBatchSize, renormRMax, renormDMax, renormRampSteps, renormMomentum);
     }
 
     @Override
@@ -515,7 +613,9 @@ public class SyncBatchNormalization extends FeedForwardLayer {
                 + ", eps=" + eps + ", center=" + center + ", scale=" + scale + ", gammaInit=" + gammaInit
                 + ", betaInit=" + betaInit + ", lockGammaBeta=" + lockGammaBeta + ", useGlobalStats=" + useGlobalStats
                 + ", runningVariance=" + runningVariance + ", cnn2DFormat=" + cnn2DFormat + ", cnn3DFormat="
-                + cnn3DFormat + ", axis=" + axis + ", virtualBatchSize=" + virtualBatchSize + ")";
+                + cnn3DFormat + ", axis=" + axis + ", virtualBatchSize=" + virtualBatchSize + ", renormRMax=" + renormRMax
+                + ", renormDMax=" + renormDMax + ", renormRampSteps=" + renormRampSteps + ", renormMomentum="
+                + renormMomentum + ")";
     }
 
     /** Builds a {@link SyncBatchNormalization}, in the style of DL4J's layer builders. */
@@ -535,6 +635,10 @@ public class SyncBatchNormalization extends FeedForwardLayer {
         private Convolution3D.DataFormat cnn3DFormat = Convolution3D.DataFormat.NCDHW;
         private int axis = AXIS_FROM_FORMAT;
         private int virtualBatchSize;
+        private double renormRMax;
+        private double renormDMax;
+        private int renormRampSteps;
+        private double renormMomentum = DEFAULT_RENORM_MOMENTUM;
 
         /** A builder with the defaults: decay 0.9, eps 1e-5, learned gamma and beta, NCHW/NCDHW. */
         public Builder() {
@@ -638,6 +742,39 @@ public class SyncBatchNormalization extends FeedForwardLayer {
          */
         public Builder virtualBatchSize(int v) {
             this.virtualBatchSize = v;
+            return this;
+        }
+
+        /**
+         * Batch renormalization (Ioffe 2017, "Batch Renormalization: Towards Reducing Minibatch Dependence
+         * in Batch-Normalized Models"; Keras's {@code renorm}, {@code renorm_clipping}, {@code
+         * renorm_momentum}). In training, the normalized value is {@code (x - muB)/sigmaB * r + d} with
+         * {@code r = clip(sigmaB/sigma, 1/rMax, rMax)} and {@code d = clip((muB - mu)/sigma, -dMax, dMax)},
+         * where {@code muB, sigmaB = sqrt(varB + eps)} are the batch statistics (synchronized like any
+         * other: the global batch in sync mode, the group's in group mode) and {@code mu, sigma} are the
+         * renormalization averages (parameters {@code renormMean}, {@code renormStd}, initialized to the
+         * running mean's initial value and {@code sqrt(runningVarInit)}; sigma is used no smaller than
+         * {@code sqrt(eps)}), updated after r and d are computed with {@link #renormMomentum} in Keras's
+         * convention. r and d are constants in backpropagation. The running statistics that inference
+         * uses follow the renormalization averages ({@code mean = decay * mean + (1 - decay) * mu}, the
+         * variance toward {@code sigma^2 - eps}), as in Keras; {@link #runningVariance} does not apply.
+         * rMax = 1 and dMax = 0 train exactly as plain BN. Not combinable with ghost BN.
+         *
+         * @param rMax largest r, at least 1
+         * @param dMax largest |d|, at least 0
+         * @param rampSteps rMax and dMax grow linearly from 1 and 0 over this many training steps of the
+         *     network (its iteration count; 0: the full bounds from the start), as the paper's schedule
+         */
+        public Builder renorm(double rMax, double dMax, int rampSteps) {
+            this.renormRMax = rMax;
+            this.renormDMax = dMax;
+            this.renormRampSteps = rampSteps;
+            return this;
+        }
+
+        /** Momentum of the renormalization averages, Keras convention (default {@value #DEFAULT_RENORM_MOMENTUM}). */
+        public Builder renormMomentum(double momentum) {
+            this.renormMomentum = momentum;
             return this;
         }
 

@@ -59,13 +59,19 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
     /** Receives the moments of every input this layer normalizes, or {@code null}. */
     private transient Consumer<ChannelMoments> inputObserver;
 
-    /** Per-channel state of one forward pass; {@code ghost} holds the virtual batches of a ghost-BN pass. */
+    /**
+     * Per-channel state of one forward pass; {@code ghost} holds the virtual batches of a ghost-BN pass,
+     * {@code renorm} the corrections of a batch-renormalization pass.
+     */
     private record ForwardState(long[] shape, double[] mean, double[] invStd, long globalCount, boolean batchStats,
-            GhostBatchNorm.State ghost) {
+            GhostBatchNorm.State ghost, BatchRenorm.Correction renorm) {
         ForwardState(long[] shape, double[] mean, double[] invStd, long globalCount, boolean batchStats) {
-            this(shape, mean, invStd, globalCount, batchStats, null);
+            this(shape, mean, invStd, globalCount, batchStats, null, null);
         }
     }
+
+    /** The corrections of the last synchronized batch statistics under batch renormalization, or {@code null}. */
+    private transient BatchRenorm.Correction pendingRenorm;
 
     /** Built by {@link SyncBatchNormalization#instantiate}. */
     public SyncBatchNormalizationLayer(NeuralNetConfiguration conf, DataType dataType) {
@@ -150,8 +156,8 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
 
     @Override
     public boolean updaterDivideByMinibatch(String paramName) {
-        return !SyncBatchNormParamInitializer.GLOBAL_MEAN.equals(paramName)
-                && !SyncBatchNormParamInitializer.GLOBAL_VAR.equals(paramName);
+        return SyncBatchNormParamInitializer.GAMMA.equals(paramName)
+                || SyncBatchNormParamInitializer.BETA.equals(paramName);
     }
 
     @Override
@@ -182,12 +188,14 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
         if (inputObserver != null) {
             inputObserver.accept(local);
         }
+        BatchRenorm.Correction renorm = null;
         if (batchStats) {
             lastLocalMoments = local;
             ChannelMoments global = synchronize(local, x.shape(), false);
             mean = global.mean();
             invStd = inverseStd(global.biasedVariance(), conf.getEps());
             globalCount = global.count();
+            renorm = pendingRenorm;
         } else {
             mean = vector(SyncBatchNormParamInitializer.GLOBAL_MEAN);
             invStd = inverseStd(vector(SyncBatchNormParamInitializer.GLOBAL_VAR), conf.getEps());
@@ -195,14 +203,17 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
         }
 
         double[] gamma = gamma(layout.channels());
+        double[] shift = beta(layout.channels());
         double[] scale = new double[layout.channels()];
         for (int c = 0; c < scale.length; c++) {
-            scale[c] = gamma[c] * invStd[c];
+            // Batch renormalization: gamma * (xhat * r + d) + beta = (gamma * r) * xhat + (beta + gamma * d).
+            scale[c] = gamma[c] * invStd[c] * (renorm == null ? 1 : renorm.r()[c]);
+            shift[c] += renorm == null ? 0 : gamma[c] * renorm.d()[c];
         }
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
-        BatchNormKernels.normalize(layout, TensorIO.of(x), TensorIO.of(out), mean, scale, beta(layout.channels()));
+        BatchNormKernels.normalize(layout, TensorIO.of(x), TensorIO.of(out), mean, scale, shift);
         // Inference keeps its state too: a FrozenLayerWithBackprop runs inference forward, then backprop.
-        forward = new ForwardState(x.shape(), mean, invStd, globalCount, batchStats);
+        forward = new ForwardState(x.shape(), mean, invStd, globalCount, batchStats, null, renorm);
         return out;
     }
 
@@ -228,7 +239,7 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
                     conf.getRunningVariance() == SyncBatchNormalization.RunningVariance.UNBIASED);
             updateRunningStatistics(update[0], update[1]);
         }
-        forward = new ForwardState(x.shape(), null, null, -1, true, state);
+        forward = new ForwardState(x.shape(), null, null, -1, true, state, null);
         return out;
     }
 
@@ -266,7 +277,7 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
         lastLocalMoments = ChannelMoments.empty(channels);
         if (conf.getVirtualBatchSize() > 0) {
             forward = new ForwardState(new long[] {0, channels}, null, null, -1, true,
-                    new GhostBatchNorm.State(java.util.List.of(), lastLocalMoments));
+                    new GhostBatchNorm.State(java.util.List.of(), lastLocalMoments), null);
             return;
         }
         ChannelMoments global = synchronize(lastLocalMoments, new long[] {0, channels}, true);
@@ -304,6 +315,7 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
      *     other count below 2 is refused.
      */
     private ChannelMoments synchronize(ChannelMoments local, long[] shape, boolean sitOut) {
+        pendingRenorm = null;
         double[] packed = local.pack();
         collective.allReduce(packed, ChannelMoments.MERGE);
         ChannelMoments global = ChannelMoments.unpack(packed, local.channels());
@@ -312,7 +324,12 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
             return global;
         }
         requireEnoughValues(global.count(), collective.worldSize(), shape);
-        updateRunningStatistics(global);
+        SyncBatchNormalization conf = layerConf();
+        if (conf.isRenorm()) {
+            pendingRenorm = renormalize(global);
+        } else {
+            updateRunningStatistics(global);
+        }
         return global;
     }
 
@@ -349,20 +366,26 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
         if (c.hasBetaParam()) {
             setGradient(gradient, SyncBatchNormParamInitializer.BETA, localDBeta);
         }
-        for (String key : new String[] {SyncBatchNormParamInitializer.GLOBAL_MEAN,
-                SyncBatchNormParamInitializer.GLOBAL_VAR}) {
-            INDArray view = gradientViews.get(key);
-            view.assign(0);
-            gradient.setGradientFor(key, view);
+        for (String key : gradientViews.keySet()) {
+            if (!SyncBatchNormParamInitializer.GAMMA.equals(key) && !SyncBatchNormParamInitializer.BETA.equals(key)) {
+                INDArray view = gradientViews.get(key);
+                view.assign(0);
+                gradient.setGradientFor(key, view);
+            }
         }
         this.gradient = gradient;
         return new Pair<>(gradient, dx);
     }
 
     private double[][] plainBackward(ChannelLayout layout, INDArray x, INDArray dy, INDArray dx) {
-        double[] gamma = gamma(layout.channels());
+        BatchRenorm.Correction renorm = forward.renorm();
+        // Batch renormalization: r and d are constants, so the input sees gamma * r where plain BN sees gamma.
+        double[] gamma = renorm == null ? gamma(layout.channels()) : renorm.scaled(gamma(layout.channels()));
         double[][] gammaBeta = SynchronizedBackward.run(layout, TensorIO.of(x), TensorIO.of(dy), TensorIO.of(dx),
                 forward.mean(), forward.invStd(), gamma, forward.batchStats(), collective, forward.globalCount());
+        if (renorm != null) {
+            gammaBeta[0] = renorm.gammaGradient(gammaBeta[0], gammaBeta[1]);
+        }
         if (forward.batchStats() && maskArray != null && x.rank() == 3) {
             double[] scale = new double[gamma.length];
             for (int c = 0; c < scale.length; c++) {
@@ -416,6 +439,22 @@ public class SyncBatchNormalizationLayer extends BaseLayer<SyncBatchNormalizatio
                     + "2 examples per group of workers that share statistics (all workers in sync mode), or "
                     + "useGlobalStats(true) to normalize with running statistics");
         }
+    }
+
+    /**
+     * Batch renormalization's corrections for {@code global}, from the renormalization averages before
+     * this step; then the averages and the running statistics move as {@link BatchRenorm} says.
+     */
+    private BatchRenorm.Correction renormalize(ChannelMoments global) {
+        SyncBatchNormalization conf = layerConf();
+        double[] averageMean = vector(SyncBatchNormParamInitializer.RENORM_MEAN);
+        double[] averageStd = vector(SyncBatchNormParamInitializer.RENORM_STD);
+        BatchRenorm.Step step = BatchRenorm.step(global.mean(), global.biasedVariance(), averageMean, averageStd,
+                conf.getEps(), conf.renormBounds(getIterationCount()), conf.getRenormMomentum());
+        store(SyncBatchNormParamInitializer.RENORM_MEAN, step.averageMean());
+        store(SyncBatchNormParamInitializer.RENORM_STD, step.averageStd());
+        updateRunningStatistics(step.averageMean(), step.runningVarianceTarget(conf.getEps()));
+        return step.correction();
     }
 
     private void updateRunningStatistics(ChannelMoments global) {

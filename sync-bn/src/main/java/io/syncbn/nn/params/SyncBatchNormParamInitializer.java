@@ -13,8 +13,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * Lays out {@code [gamma, beta, mean, var]} (each {@code nOut} long; gamma and beta only when they
- * are parameters) in the layer's view of the flattened parameter vector. The keys are those of DL4J's
+ * Lays out {@code [gamma, beta, mean, var, renormMean, renormStd]} (each {@code nOut} long; gamma and
+ * beta only when they are parameters, the last two only with batch renormalization) in the layer's view of the flattened parameter vector. The keys are those of DL4J's
  * {@code BatchNormalizationParamInitializer}, so parameters copy across by name.
  */
 public final class SyncBatchNormParamInitializer implements ParamInitializer {
@@ -27,6 +27,10 @@ public final class SyncBatchNormParamInitializer implements ParamInitializer {
     public static final String GLOBAL_MEAN = "mean";
     /** Running variance. */
     public static final String GLOBAL_VAR = "var";
+    /** Batch renormalization's moving mean (only with renormalization). */
+    public static final String RENORM_MEAN = "renormMean";
+    /** Batch renormalization's moving standard deviation (only with renormalization). */
+    public static final String RENORM_STD = "renormStd";
 
     private static final SyncBatchNormParamInitializer INSTANCE = new SyncBatchNormParamInitializer();
 
@@ -60,6 +64,10 @@ public final class SyncBatchNormParamInitializer implements ParamInitializer {
         }
         keys.add(GLOBAL_MEAN);
         keys.add(GLOBAL_VAR);
+        if (bn.isRenorm()) {
+            keys.add(RENORM_MEAN);
+            keys.add(RENORM_STD);
+        }
         return keys;
     }
 
@@ -108,7 +116,10 @@ public final class SyncBatchNormParamInitializer implements ParamInitializer {
             case BETA:
                 return bn.getBetaInit();
             case GLOBAL_MEAN:
+            case RENORM_MEAN:
                 return bn.getRunningMeanInit();
+            case RENORM_STD:
+                return Math.sqrt(bn.getRunningVarInit());
             default:
                 return bn.getRunningVarInit();
         }

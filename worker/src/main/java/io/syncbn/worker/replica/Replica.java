@@ -145,6 +145,8 @@ public final class Replica {
         long correct = 0;
         for (SyncBatchNormalizationLayer bn : bnLayers) {
             bn.clearLastMoments();
+            // What DL4J's own fit does (synchronizeIterEpochCounts): schedules such as batch renormalization's read it.
+            bn.setIterationCount((int) iteration);
         }
         if (examples > 0) {
             probe.expect(shard.getLabels(0));
