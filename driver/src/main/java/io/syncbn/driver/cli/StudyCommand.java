@@ -42,7 +42,8 @@ final class StudyCommand implements Callable<Integer> {
     private String perWorkerBatches;
 
     @Option(names = "--bn", paramLabel = "MODE,...", defaultValue = "local,sync,group:4",
-            description = "BN modes: sync, local, group:K, ghost:V (ghost BN, virtual batches of V).")
+            description = "BN modes: sync, local, group:K, ghost:V (ghost BN, virtual batches of V), renorm (local "
+                    + "statistics with batch renormalization, r <= 3, |d| <= 5 ramped over 300 steps).")
     private String modes;
 
     @Option(names = "--seeds", paramLabel = "S,...", defaultValue = "1,2,3",
@@ -154,7 +155,7 @@ final class StudyCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 String why = e instanceof NumberFormatException ? "" : ": " + e.getMessage();
                 throw new ConfigException(key, key + " must be a comma-separated list of "
-                        + ("bn".equals(key) ? "sync, local, group:K or ghost:V" : "per-worker-batch".equals(key)
+                        + ("bn".equals(key) ? "sync, local, group:K, ghost:V or renorm" : "per-worker-batch".equals(key)
                                 ? "integers >= 1" : "integers") + ", but got \"" + text + "\" (\"" + part.strip()
                         + "\" is not one" + why + ")");
             }

@@ -105,6 +105,11 @@ final class TrainCommand implements Callable<Integer> {
             + "of V examples of each worker's shard, each with its own statistics; 0: none.")
     private String bnVirtualBatch;
 
+    @Option(names = "--bn-renorm", paramLabel = "RMAX,DMAX[,RAMP]", description = "Batch renormalization (Ioffe "
+            + "2017) in every BN layer: r clipped to [1/RMAX, RMAX], d to [-DMAX, DMAX], both ramped up from plain BN "
+            + "over RAMP steps; 0: none.")
+    private String bnRenorm;
+
     @Option(names = "--collective-timeout", paramLabel = "SECONDS", description = "How long a worker waits for the "
             + "others in a collective operation before the stage fails naming the missing ones.")
     private String collectiveTimeout;

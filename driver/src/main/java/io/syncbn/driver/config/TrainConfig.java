@@ -49,10 +49,12 @@ import org.nd4j.linalg.api.buffer.DataType;
  *     stage fails naming the missing ones, at least 1
  * @param maxStageAttempts how many times a barrier stage may run when executors are lost or workers
  *     stall (each attempt starts from the stage's snapshot; 1: no retry), at least 1
+ * @param bnRenorm batch renormalization of every BN layer ({@link BnRenorm#NONE}: none); not with
+ *     {@code bnVirtualBatch}
  */
 public record TrainConfig(int workers, int perWorkerBatch, int epochs, double learningRate, BnMode bn, String model,
         String data, String master, long seed, DataType dtype, String out, int checkpointEvery, int diagnosticsEvery,
-        int preciseBn, int bnVirtualBatch, int collectiveTimeout, int maxStageAttempts) {
+        int preciseBn, int bnVirtualBatch, int collectiveTimeout, int maxStageAttempts, BnRenorm bnRenorm) {
 
     /** Key of {@link #workers}. */
     public static final String WORKERS = "workers";
@@ -88,18 +90,20 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
     public static final String COLLECTIVE_TIMEOUT = "collective-timeout";
     /** Key of {@link #maxStageAttempts}. */
     public static final String MAX_STAGE_ATTEMPTS = "max-stage-attempts";
+    /** Key of {@link #bnRenorm}. */
+    public static final String BN_RENORM = "bn-renorm";
 
     /** Every key, in the order of the components and of written files. */
     public static final List<String> KEYS = List.of(WORKERS, PER_WORKER_BATCH, EPOCHS, LR, BN, MODEL, DATA, MASTER,
             SEED, DTYPE, OUT, CHECKPOINT_EVERY, DIAGNOSTICS_EVERY, PRECISE_BN, BN_VIRTUAL_BATCH, COLLECTIVE_TIMEOUT,
-            MAX_STAGE_ATTEMPTS);
+            MAX_STAGE_ATTEMPTS, BN_RENORM);
 
     /**
      * Keys added after run directories were first written, with the value that reproduces what those
      * runs did; a stored configuration without them is read with these values.
      */
     private static final Map<String, String> LATER_KEYS = Map.of(DIAGNOSTICS_EVERY, "0", PRECISE_BN, "0",
-            BN_VIRTUAL_BATCH, "0", COLLECTIVE_TIMEOUT, "120", MAX_STAGE_ATTEMPTS, "3");
+            BN_VIRTUAL_BATCH, "0", COLLECTIVE_TIMEOUT, "120", MAX_STAGE_ATTEMPTS, "3", BN_RENORM, "0");
 
     /** Where the build puts the copy of {@code conf/train.properties}. */
     static final String DEFAULTS_RESOURCE = "/io/syncbn/driver/config/train.properties";
@@ -149,6 +153,12 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
         atLeast(BN_VIRTUAL_BATCH, bnVirtualBatch, 0);
         atLeast(COLLECTIVE_TIMEOUT, collectiveTimeout, 1);
         atLeast(MAX_STAGE_ATTEMPTS, maxStageAttempts, 1);
+        required(BN_RENORM, bnRenorm);
+        if (bnRenorm.enabled() && bnVirtualBatch > 0) {
+            throw new ConfigException(BN_RENORM, "bn-renorm " + bnRenorm + " and bn-virtual-batch " + bnVirtualBatch
+                    + " cannot be combined (batch renormalization corrects the statistics of whole shards, ghost BN "
+                    + "splits them); set one of them to 0");
+        }
     }
 
     /**
@@ -219,7 +229,8 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
                 parseInt(PRECISE_BN, values.get(PRECISE_BN), 0),
                 parseInt(BN_VIRTUAL_BATCH, values.get(BN_VIRTUAL_BATCH), 0),
                 parseInt(COLLECTIVE_TIMEOUT, values.get(COLLECTIVE_TIMEOUT), 1),
-                parseInt(MAX_STAGE_ATTEMPTS, values.get(MAX_STAGE_ATTEMPTS), 1));
+                parseInt(MAX_STAGE_ATTEMPTS, values.get(MAX_STAGE_ATTEMPTS), 1),
+                parseRenorm(values.get(BN_RENORM)));
     }
 
     /**
@@ -253,6 +264,7 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
         m.put(BN_VIRTUAL_BATCH, Integer.toString(bnVirtualBatch));
         m.put(COLLECTIVE_TIMEOUT, Integer.toString(collectiveTimeout));
         m.put(MAX_STAGE_ATTEMPTS, Integer.toString(maxStageAttempts));
+        m.put(BN_RENORM, bnRenorm.toString());
         return m;
     }
 
@@ -272,7 +284,7 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
     public TrainConfig withOut(String newOut) {
         return new TrainConfig(workers, perWorkerBatch, epochs, learningRate, bn, model, data, master, seed, dtype,
                 newOut, checkpointEvery, diagnosticsEvery, preciseBn, bnVirtualBatch, collectiveTimeout,
-                maxStageAttempts);
+                maxStageAttempts, bnRenorm);
     }
 
     /** This configuration with another job: workers, per-worker batch, BN mode, seed and diagnostics interval. */
@@ -280,7 +292,22 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
             int newDiagnosticsEvery) {
         return new TrainConfig(newWorkers, newPerWorkerBatch, epochs, learningRate, newBn, model, data, master,
                 newSeed, dtype, out, checkpointEvery, newDiagnosticsEvery, preciseBn, bnVirtualBatch, collectiveTimeout,
-                maxStageAttempts);
+                maxStageAttempts, bnRenorm);
+    }
+
+    private static BnRenorm parseRenorm(String text) {
+        try {
+            return BnRenorm.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(BN_RENORM, e.getMessage());
+        }
+    }
+
+    /** This configuration with other BN options: ghost batches and batch renormalization. */
+    public TrainConfig withBnOptions(int newBnVirtualBatch, BnRenorm newBnRenorm) {
+        return new TrainConfig(workers, perWorkerBatch, epochs, learningRate, bn, model, data, master, seed, dtype,
+                out, checkpointEvery, diagnosticsEvery, preciseBn, newBnVirtualBatch, collectiveTimeout,
+                maxStageAttempts, newBnRenorm);
     }
 
     private static BnMode parseBn(String text) {

@@ -108,6 +108,9 @@ public final class TrainingRun {
         for (org.deeplearning4j.nn.conf.NeuralNetConfiguration layer : conf.getConfs()) {
             if (layer.getLayer() instanceof io.syncbn.nn.conf.SyncBatchNormalization bn) {
                 bn.setVirtualBatchSize(config.bnVirtualBatch());
+                bn.setRenormRMax(config.bnRenorm().rMax());
+                bn.setRenormDMax(config.bnRenorm().dMax());
+                bn.setRenormRampSteps(config.bnRenorm().rampSteps());
             }
         }
         Path checkpoint = dir.file(RunDirectory.CHECKPOINT);

@@ -9,8 +9,9 @@ import java.util.Objects;
  * epochs, data and model), so a resumed study recognizes the cells it has finished by this value.
  *
  * @param perWorkerBatch b, examples per worker per step; the cell trains {@code globalBatch / b} workers
- * @param bn the mode in its canonical text form: {@code sync}, {@code local}, {@code group:K} or {@code
- *     ghost:V} (ghost BN with virtual batches of V)
+ * @param bn the mode in its canonical text form: {@code sync}, {@code local}, {@code group:K}, {@code
+ *     ghost:V} (ghost BN with virtual batches of V) or {@code renorm} (local statistics with batch
+ *     renormalization)
  * @param seed the seed of the initial weights and of the data order
  */
 public record StudyCell(int perWorkerBatch, String bn, long seed) {
@@ -21,9 +22,9 @@ public record StudyCell(int perWorkerBatch, String bn, long seed) {
             throw new IllegalArgumentException("perWorkerBatch must be at least 1, but got " + perWorkerBatch);
         }
         Objects.requireNonNull(bn, "bn");
-        if (!bn.matches("sync|local|(group|ghost):[1-9][0-9]*")) {
-            throw new IllegalArgumentException("bn must be sync, local, group:K or ghost:V (K, V >= 1), but got \"" + bn
-                    + "\"");
+        if (!bn.matches("sync|local|renorm|(group|ghost):[1-9][0-9]*")) {
+            throw new IllegalArgumentException("bn must be sync, local, group:K, ghost:V (K, V >= 1) or renorm, but got \""
+                    + bn + "\"");
         }
     }
 

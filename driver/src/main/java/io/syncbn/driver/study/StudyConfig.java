@@ -1,6 +1,7 @@
 package io.syncbn.driver.study;
 
 import io.syncbn.driver.config.ConfigException;
+import io.syncbn.driver.config.BnRenorm;
 import io.syncbn.driver.config.TrainConfig;
 import io.syncbn.worker.replica.BnMode;
 import java.util.ArrayList;
@@ -22,7 +23,8 @@ import java.util.Objects;
  * @param globalBatch G, examples per global step in every cell
  * @param perWorkerBatches the per-worker batches, each dividing G
  * @param modes the batch-normalization modes in text form ({@link #mode}): {@code sync}, {@code local},
- *     {@code group:K} (K must divide every N = G/b above 1) or {@code ghost:V} (ghost BN with virtual
+ *     {@code group:K} (K must divide every N = G/b above 1), {@code renorm} (local statistics with batch
+ *     renormalization, {@link #renorm()}) or {@code ghost:V} (ghost BN with virtual
  *     batches of V of each worker's examples)
  * @param seeds seeds of the initial weights and the data order; cells of one seed share both
  * @param base the settings shared by every cell (its workers, per-worker batch, BN mode, seed and run
@@ -30,6 +32,17 @@ import java.util.Objects;
  */
 public record StudyConfig(int globalBatch, List<Integer> perWorkerBatches, List<String> modes, List<Long> seeds,
         TrainConfig base) {
+
+    /** The mode of cells that train local statistics with batch renormalization. */
+    public static final String RENORM = "renorm";
+
+    /**
+     * Batch renormalization of {@code renorm} cells when the study does not set {@code bn-renorm}: the
+     * paper's bounds r <= 3, |d| <= 5 (Ioffe 2017, section 4), ramped up over the first 300 steps (about
+     * a third of the quick protocol's 800).
+     */
+    public static final BnRenorm DEFAULT_RENORM = new BnRenorm(3, 5, 300);
+
 
     /** Validates every value; see the component descriptions for the rules. */
     public StudyConfig {
@@ -48,7 +61,7 @@ public record StudyConfig(int globalBatch, List<Integer> perWorkerBatches, List<
             }
             int workers = globalBatch / b;
             for (String mode : modes) {
-                if (workers > 1 && !isGhost(mode)) {
+                if (workers > 1 && !isGhost(mode) && !RENORM.equals(mode)) {
                     try {
                         BnMode.parse(mode).requireCompatible(workers);
                     } catch (IllegalArgumentException e) {
@@ -98,11 +111,13 @@ public record StudyConfig(int globalBatch, List<Integer> perWorkerBatches, List<
     public TrainConfig trainConfig(PlannedCell cell, String out) {
         String master = base.master().isEmpty() ? "local[" + cell.workers() + "]" : base.master();
         String bn = cell.cell().bn();
+        boolean renorm = RENORM.equals(bn);
         TrainConfig job = base.withJob(cell.workers(), cell.cell().perWorkerBatch(),
-                isGhost(bn) ? BnMode.LOCAL : BnMode.parse(bn), cell.cell().seed(), base.diagnosticsEvery());
+                isGhost(bn) || renorm ? BnMode.LOCAL : BnMode.parse(bn), cell.cell().seed(), base.diagnosticsEvery());
         Map<String, String> m = new LinkedHashMap<>(job.toMap());
         m.put(TrainConfig.BN_VIRTUAL_BATCH, isGhost(bn) ? bn.substring("ghost:".length())
-                : Integer.toString(base.bnVirtualBatch()));
+                : renorm ? "0" : Integer.toString(base.bnVirtualBatch()));
+        m.put(TrainConfig.BN_RENORM, renorm ? renorm().toString() : "0");
         m.put(TrainConfig.MASTER, master);
         m.put(TrainConfig.OUT, out);
         return TrainConfig.fromMap(m);
@@ -123,13 +138,24 @@ public record StudyConfig(int globalBatch, List<Integer> perWorkerBatches, List<
     }
 
     /**
-     * A BN mode of a study in its canonical text form: {@code sync}, {@code local}, {@code group:K} or
-     * {@code ghost:V}.
+     * What the {@code renorm} cells train with: the study's {@code bn-renorm} when it sets one, else
+     * {@link #DEFAULT_RENORM}.
+     */
+    public BnRenorm renorm() {
+        return base.bnRenorm().enabled() ? base.bnRenorm() : DEFAULT_RENORM;
+    }
+
+    /**
+     * A BN mode of a study in its canonical text form: {@code sync}, {@code local}, {@code group:K},
+     * {@code ghost:V} or {@code renorm}.
      *
      * @throws IllegalArgumentException naming the text and the allowed forms
      */
     public static String mode(String text) {
         String t = text == null ? "" : text.strip().toLowerCase(java.util.Locale.ROOT);
+        if (RENORM.equals(t)) {
+            return RENORM;
+        }
         if (t.startsWith("ghost:")) {
             String v = t.substring("ghost:".length());
             if (v.matches("[0-9]{1,9}") && Integer.parseInt(v) >= 1) {

@@ -88,7 +88,7 @@ final class StudyGroups {
 
     /**
      * The BN modes of the non-reference rows: first those of {@code preferred} in its order, then the
-     * others as sync, group:K by increasing K, ghost:V by increasing V, local.
+     * others as sync, group:K by increasing K, ghost:V by increasing V, renorm, local.
      */
     static List<String> modes(List<CellResult> rows, List<String> preferred) {
         Set<String> present = new TreeSet<>(Comparator.comparingInt(StudyGroups::rank).thenComparing(m -> m));
@@ -118,6 +118,9 @@ final class StudyGroups {
         }
         if (mode.equals("local")) {
             return Integer.MAX_VALUE;
+        }
+        if (mode.equals(StudyConfig.RENORM)) {
+            return Integer.MAX_VALUE - 3;
         }
         if (mode.startsWith("ghost:")) {
             String v = mode.substring("ghost:".length());

@@ -55,7 +55,8 @@ final class StudyTable {
                         + "of " + globalBatch + ", all-reduced over the workers every step. local: statistics of "
                         + "each worker's own b examples, as plain data-parallel training does. group:K: statistics "
                         + "of each group of K consecutive workers (K·b examples). ghost:V: ghost BN, statistics of "
-                        + "consecutive virtual batches of V of each worker's own examples."},
+                        + "consecutive virtual batches of V of each worker's own examples. renorm: local statistics "
+                        + "with batch renormalization (Ioffe 2017), corrected toward moving averages."},
                 new String[] {"seed", "Seed of the initial weights and of the data order."},
                 new String[] {"workers", "N = " + globalBatch + " / b, the number of workers."},
                 new String[] {"reference", "yes for the reference: one worker holding the whole global batch of "

@@ -32,7 +32,7 @@ class StudyRefusalsTest {
     static Stream<Arguments> refusals() {
         return Stream.of(
                 Arguments.of("unknown mode", List.of("--bn", "local,global"),
-                        "bn must be a comma-separated list of sync, local, group:K or ghost:V, but got "
+                        "bn must be a comma-separated list of sync, local, group:K, ghost:V or renorm, but got "
                                 + "\"local,global\" "
                                 + "(\"global\" is not one: bn must be sync, local or group:K with an integer K >= 1, "
                                 + "but got \"global\")"),

@@ -50,7 +50,7 @@ class TrainConfigTest {
     @Test
     void roundTripsThroughProperties() {
         TrainConfig config = new TrainConfig(3, 5, 2, 2.5e-4, BnMode.LOCAL, "mlp", "csv:/data/x y.csv?label=first",
-                "spark://host:7077", -7, DataType.DOUBLE, "runs/a b", 0, 7, 3, 2, 30, 5);
+                "spark://host:7077", -7, DataType.DOUBLE, "runs/a b", 0, 7, 3, 0, 30, 5, new BnRenorm(3, 5, 400));
         assertAll(
                 () -> assertEquals(config, TrainConfig.fromProperties(config.toProperties()), "properties"),
                 () -> assertEquals(config, TrainConfig.fromMap(config.toMap()), "map"),
@@ -92,7 +92,11 @@ class TrainConfigTest {
                 Arguments.of("precise-bn", "-1", "precise-bn must be an integer >= 0, but got -1"),
                 Arguments.of("bn-virtual-batch", "-3", "bn-virtual-batch must be an integer >= 0, but got -3"),
                 Arguments.of("collective-timeout", "0", "collective-timeout must be an integer >= 1, but got 0"),
-                Arguments.of("max-stage-attempts", "0", "max-stage-attempts must be an integer >= 1, but got 0"));
+                Arguments.of("max-stage-attempts", "0", "max-stage-attempts must be an integer >= 1, but got 0"),
+                Arguments.of("bn-renorm", "0.5,1", "bn-renorm must be 0 (none) or RMAX,DMAX[,RAMP] with RMAX >= 1, "
+                        + "DMAX >= 0 and an integer RAMP >= 0 (e.g. 3,5,400), but got 0.5,1,0"),
+                Arguments.of("bn-renorm", "3", "bn-renorm must be 0 (none) or RMAX,DMAX[,RAMP] with RMAX >= 1, "
+                        + "DMAX >= 0 and an integer RAMP >= 0 (e.g. 3,5,400), but got \"3\""));
     }
 
     @ParameterizedTest(name = "{0}={1}")
@@ -109,7 +113,7 @@ class TrainConfigTest {
     @Test
     void codeBuiltConfigurationsPassTheSameRules() {
         ConfigException e = assertThrows(ConfigException.class, () -> new TrainConfig(0, 4, 1, 1e-3, BnMode.SYNC,
-                "fmnist-cnn", "synthetic", "", 1, DataType.FLOAT, "", 0, 0, 0, 0, 120, 3));
+                "fmnist-cnn", "synthetic", "", 1, DataType.FLOAT, "", 0, 0, 0, 0, 120, 3, BnRenorm.NONE));
         assertEquals("workers must be an integer >= 1, but got 0", e.getMessage());
     }
 
@@ -121,10 +125,10 @@ class TrainConfigTest {
         missing.remove("epochs");
         assertAll(
                 () -> assertEquals("unknown key \"worker\"; allowed keys: workers, per-worker-batch, epochs, lr, bn, "
-                        + "model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every, precise-bn, bn-virtual-batch, collective-timeout, max-stage-attempts",
+                        + "model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every, precise-bn, bn-virtual-batch, collective-timeout, max-stage-attempts, bn-renorm",
                         assertThrows(ConfigException.class, () -> TrainConfig.fromMap(unknown)).getMessage()),
                 () -> assertEquals("missing key \"epochs\"; a complete configuration has every key: workers, "
-                        + "per-worker-batch, epochs, lr, bn, model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every, precise-bn, bn-virtual-batch, collective-timeout, max-stage-attempts",
+                        + "per-worker-batch, epochs, lr, bn, model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every, precise-bn, bn-virtual-batch, collective-timeout, max-stage-attempts, bn-renorm",
                         assertThrows(ConfigException.class, () -> TrainConfig.fromMap(missing)).getMessage()));
     }
 

@@ -44,6 +44,22 @@ class StudyConfigTest {
     }
 
     @Test
+    void renormCellsTrainLocalStatisticsWithBatchRenormalizationAndOthersNone() {
+        StudyConfig s = study(List.of("local", "renorm"));
+        List<String> ids = s.cells().stream().map(c -> c.cell().id()).toList();
+        TrainConfig local = s.trainConfig(s.cells().get(0), "out/l");
+        TrainConfig renorm = s.trainConfig(s.cells().get(1), "out/r");
+        assertAll(
+                () -> assertEquals(List.of("b1-local-s3", "b1-renorm-s3", "b8-sync-s3"), ids,
+                        "one worker: the reference only"),
+                () -> assertEquals(BnMode.LOCAL, renorm.bn()),
+                () -> assertEquals(new io.syncbn.driver.config.BnRenorm(3, 5, 300), renorm.bnRenorm(),
+                        "the default when the study sets no bn-renorm"),
+                () -> assertEquals(io.syncbn.driver.config.BnRenorm.NONE, local.bnRenorm()),
+                () -> assertEquals("renorm", StudyConfig.mode(" Renorm ")));
+    }
+
+    @Test
     void modesAreReadInTheirCanonicalForm() {
         assertAll(
                 () -> assertEquals("ghost:4", StudyConfig.mode(" Ghost:04 ")),

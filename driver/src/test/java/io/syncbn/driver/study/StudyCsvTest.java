@@ -152,7 +152,7 @@ class StudyCsvTest {
                 Arguments.of("b0-local-s1,0" + good.substring("b1-local-s1,1".length()),
                         " line 2, column 2 (per_worker_batch): must be at least 1, but is 0"),
                 Arguments.of("b1-batch-s1,1,batch" + good.substring("b1-local-s1,1,local".length()),
-                        " line 2, column 3 (bn): bn must be sync, local, group:K or ghost:V (K, V >= 1), but got \"batch\""),
+                        " line 2, column 3 (bn): bn must be sync, local, group:K, ghost:V (K, V >= 1) or renorm, but got \"batch\""),
                 Arguments.of("b2" + good.substring(2), " line 2, column 1 (cell): must be the id of "
                         + "per_worker_batch, bn and seed, \"b1-local-s1\", but is \"b2-local-s1\""),
                 Arguments.of(good.replace(",false,", ",no,"), " line 2, column 8 (reference): must be true or false, "
