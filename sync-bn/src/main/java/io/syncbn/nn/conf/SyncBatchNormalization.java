@@ -62,6 +62,11 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  * beta and the running statistics as DL4J does for its own BN: the layer then always runs in inference
  * mode (backprop through {@code FrozenLayerWithBackprop} treats the running statistics as constants)
  * and never communicates ({@link io.syncbn.nn.SyncBatchNorm#trainedLayers}).
+ *
+ * <p><b>Small-batch variants.</b> {@link Builder#virtualBatchSize(int) Ghost batch normalization}
+ * (Hoffer et al. 2017) normalizes virtual batches of a worker's shard; {@link Builder#renorm(double,
+ * double, int) batch renormalization} (Ioffe 2017) corrects the batch statistics toward moving averages
+ * kept in two more parameters, {@code renormMean} and {@code renormStd}. They do not combine.
  */
 public class SyncBatchNormalization extends FeedForwardLayer {
 
