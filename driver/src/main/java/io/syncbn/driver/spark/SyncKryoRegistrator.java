@@ -32,5 +32,8 @@ public class SyncKryoRegistrator implements KryoRegistrator {
         kryo.register(byte[].class);
         kryo.register(Object[].class);
         kryo.register(java.util.ArrayList.class);
+        // The Hadoop configuration fitPaths broadcasts to the executors (it holds Hadoop's Configuration,
+        // which Kryo cannot serialize field by field).
+        kryo.register(org.datavec.spark.util.SerializableHadoopConfig.class, new JavaSerializer());
     }
 }

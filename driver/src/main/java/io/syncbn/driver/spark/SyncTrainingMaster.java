@@ -308,11 +308,21 @@ public final class SyncTrainingMaster implements TrainingMaster<SyncTrainingResu
                 + "per-minibatch TrainingWorker protocol does not apply to it");
     }
 
+    /**
+     * One epoch from files of examples, as {@code SparkDl4jMultiLayer.fitPaths} and {@code
+     * SparkComputationGraph.fitPaths}/{@code fitPathsMultiDataSet} ask: the executors load the files
+     * ({@link LoadExamples}, through Hadoop's file systems), and the epoch is shuffled, split and trained
+     * as {@code fit(rdd)} would train the same examples in the same order; nothing is collected on the
+     * driver.
+     */
     @Override
     public void executeTrainingPaths(SparkDl4jMultiLayer network, SparkComputationGraph graph, JavaRDD<String> paths,
             DataSetLoader dsLoader, MultiDataSetLoader mdsLoader) {
-        throw new UnsupportedOperationException("SyncTrainingMaster trains from RDDs of DataSet or MultiDataSet; load "
-                + "the files into an RDD first (e.g. paths.map(loader::load)) and call fit(rdd)");
+        JavaSparkContext sc = network != null ? network.getSparkContext() : graph.getSparkContext();
+        org.nd4j.common.loader.SourceFactory sources = new org.deeplearning4j.spark.data.loader.RemoteFileSourceFactory(
+                org.datavec.spark.util.BroadcastHadoopConfigHolder.get(sc));
+        JavaRDD<MultiDataSet> examples = paths.map(new LoadExamples(dsLoader, mdsLoader, sources));
+        train(sc, network != null ? network.getNetwork() : graph.getNetwork(), examples);
     }
 
     @Override

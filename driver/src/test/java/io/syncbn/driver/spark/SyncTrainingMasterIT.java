@@ -162,6 +162,38 @@ class SyncTrainingMasterIT {
         assertTrue(worst <= FLOAT_TOLERANCE, "float32 graph trained from MultiDataSets: relative error " + worst);
     }
 
+    /**
+     * {@code fitPaths}: the executors load files written by {@code DataSet.save} (one per element, in
+     * the order of the data), and training equals {@code fit} on the same examples bit for bit, for a
+     * list network and a graph.
+     */
+    @Test
+    void fitPathsLoadsOnTheExecutorsAndEqualsFitOnTheSameExamples(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws java.io.IOException {
+        List<DataSet> data = data(23, 17);
+        List<String> paths = new ArrayList<>();
+        for (int i = 0; i < data.size(); i++) {
+            java.io.File f = dir.resolve(String.format(java.util.Locale.ROOT, "part-%03d.bin", i)).toFile();
+            data.get(i).save(f);
+            paths.add(f.toURI().toString());
+        }
+        MultiLayerNetwork fromRdd = (MultiLayerNetwork) build(false, new Adam(0.02));
+        MultiLayerNetwork fromPaths = fromRdd.clone();
+        new SparkDl4jMultiLayer(sc, fromRdd, new SyncTrainingMaster.Builder(2, 3).seed(9).build()).fit(rdd(data));
+        new SparkDl4jMultiLayer(sc, fromPaths, new SyncTrainingMaster.Builder(2, 3).seed(9).build())
+                .fitPaths(sc.parallelize(paths, 2));
+        ComputationGraph graphFromRdd = (ComputationGraph) build(true, new Adam(0.02));
+        ComputationGraph graphFromPaths = graphFromRdd.clone();
+        new SparkComputationGraph(sc, graphFromRdd, new SyncTrainingMaster.Builder(3, 2).seed(9).build())
+                .fit(rdd(data));
+        new SparkComputationGraph(sc, graphFromPaths, new SyncTrainingMaster.Builder(3, 2).seed(9).build())
+                .fitPaths(sc.parallelize(paths, 3));
+        assertAll(
+                () -> assertArrayEquals(bits(fromRdd.params()), bits(fromPaths.params()), "list network, bit for bit"),
+                () -> assertEquals(1, fromPaths.getEpochCount(), "one epoch"),
+                () -> assertArrayEquals(bits(graphFromRdd.params()), bits(graphFromPaths.params()), "graph, bit for bit"));
+    }
+
     @Test
     void anEpochInTwoStagesEqualsOneStageAndReportsLive() {
         List<DataSet> data = data(20, 8);
