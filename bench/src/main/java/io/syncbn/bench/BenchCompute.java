@@ -1,5 +1,7 @@
 package io.syncbn.bench;
 
+import io.syncbn.api.BnMode;
+import io.syncbn.api.StepMetrics;
 import io.syncbn.convert.LayerConversion;
 import io.syncbn.driver.models.ModelSpec;
 import io.syncbn.driver.models.Models;
@@ -7,8 +9,6 @@ import io.syncbn.driver.spark.SyncKryoRegistrator;
 import io.syncbn.driver.spark.SyncTrainingMaster;
 import io.syncbn.nn.conf.DnnlConvolution2D;
 import io.syncbn.nn.dnnl.Dnnl;
-import io.syncbn.worker.replica.BnMode;
-import io.syncbn.worker.replica.StepMetrics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,11 +1,11 @@
 package io.syncbn.bench;
 
+import io.syncbn.api.BnMode;
+import io.syncbn.api.StepMetrics;
 import io.syncbn.driver.models.ModelSpec;
 import io.syncbn.driver.models.Models;
 import io.syncbn.driver.spark.SyncKryoRegistrator;
 import io.syncbn.driver.spark.SyncTrainingMaster;
-import io.syncbn.worker.replica.BnMode;
-import io.syncbn.worker.replica.StepMetrics;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -189,7 +189,7 @@ public final class Soak {
         }
 
         @Override
-        public void step(io.syncbn.worker.replica.StepMetrics metrics) {
+        public void step(io.syncbn.api.StepMetrics metrics) {
         }
 
         @Override

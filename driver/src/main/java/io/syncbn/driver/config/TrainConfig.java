@@ -1,9 +1,9 @@
 package io.syncbn.driver.config;
 
+import io.syncbn.api.BnMode;
 import io.syncbn.driver.data.DataException;
 import io.syncbn.driver.data.DataSpec;
 import io.syncbn.driver.models.Models;
-import io.syncbn.worker.replica.BnMode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -1,6 +1,6 @@
 package io.syncbn.driver.progress;
 
-import io.syncbn.worker.replica.StepMetrics;
+import io.syncbn.api.StepMetrics;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;

@@ -1,8 +1,7 @@
 package io.syncbn.driver.progress;
 
+import io.syncbn.api.StepMetrics;
 import io.syncbn.worker.replica.MetricTotals;
-
-import io.syncbn.worker.replica.StepMetrics;
 import java.time.Duration;
 
 /**

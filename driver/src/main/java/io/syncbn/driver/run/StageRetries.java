@@ -1,8 +1,8 @@
 package io.syncbn.driver.run;
 
+import io.syncbn.api.StepMetrics;
 import io.syncbn.driver.progress.TrainingProgress;
 import io.syncbn.driver.spark.StageRetry;
-import io.syncbn.worker.replica.StepMetrics;
 import java.io.PrintStream;
 import java.util.Locale;
 

@@ -1,6 +1,6 @@
 package io.syncbn.driver.run;
 
-import io.syncbn.worker.replica.StepMetrics;
+import io.syncbn.api.StepMetrics;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
 

@@ -1,13 +1,14 @@
 package io.syncbn.driver.run;
 
+import io.syncbn.api.StepMetrics;
 import io.syncbn.driver.config.TrainConfig;
 import io.syncbn.driver.data.Batches;
+import io.syncbn.driver.data.DataSource;
+import io.syncbn.driver.data.DataSources;
 import io.syncbn.driver.evaluation.EpochDiagnosis;
 import io.syncbn.driver.evaluation.EpochDiagnostics;
 import io.syncbn.driver.evaluation.TestEvaluation;
 import io.syncbn.driver.evaluation.TestResult;
-import io.syncbn.driver.data.DataSource;
-import io.syncbn.driver.data.DataSources;
 import io.syncbn.driver.models.ModelSpec;
 import io.syncbn.driver.models.Models;
 import io.syncbn.driver.progress.TrainingProgress;
@@ -15,7 +16,6 @@ import io.syncbn.driver.spark.PreciseBatchNorm;
 import io.syncbn.driver.spark.SlotCheck;
 import io.syncbn.driver.spark.SyncTrainingMaster;
 import io.syncbn.worker.replica.MetricTotals;
-import io.syncbn.worker.replica.StepMetrics;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

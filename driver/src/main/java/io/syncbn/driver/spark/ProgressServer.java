@@ -1,7 +1,7 @@
 package io.syncbn.driver.spark;
 
+import io.syncbn.api.StepMetrics;
 import io.syncbn.worker.epoch.ProgressSink;
-import io.syncbn.worker.replica.StepMetrics;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;

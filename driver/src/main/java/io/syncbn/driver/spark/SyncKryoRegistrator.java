@@ -2,8 +2,8 @@ package io.syncbn.driver.spark;
 
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.serializers.JavaSerializer;
+import io.syncbn.api.StepMetrics;
 import io.syncbn.worker.epoch.EpochResult;
-import io.syncbn.worker.replica.StepMetrics;
 import org.apache.spark.serializer.KryoRegistrator;
 import org.nd4j.kryo.Nd4jSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -1,13 +1,13 @@
 package io.syncbn.driver.spark;
 
+import io.syncbn.api.BnMode;
+import io.syncbn.api.StepMetrics;
 import io.syncbn.worker.epoch.BarrierEpochTask;
 import io.syncbn.worker.epoch.CollectiveConnector;
 import io.syncbn.worker.epoch.EpochLoop;
 import io.syncbn.worker.epoch.EpochResult;
 import io.syncbn.worker.epoch.EpochSpec;
 import io.syncbn.worker.epoch.NativeThreads;
-import io.syncbn.worker.replica.BnMode;
-import io.syncbn.worker.replica.StepMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;

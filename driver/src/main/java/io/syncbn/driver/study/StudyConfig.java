@@ -1,9 +1,9 @@
 package io.syncbn.driver.study;
 
-import io.syncbn.driver.config.ConfigException;
+import io.syncbn.api.BnMode;
 import io.syncbn.driver.config.BnRenorm;
+import io.syncbn.driver.config.ConfigException;
 import io.syncbn.driver.config.TrainConfig;
-import io.syncbn.worker.replica.BnMode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.syncbn.api.BnMode;
 import io.syncbn.convert.LayerConversion;
 import io.syncbn.driver.config.TrainConfig;
 import io.syncbn.driver.data.DataSources;
@@ -14,7 +15,6 @@ import io.syncbn.driver.run.EpochRecord;
 import io.syncbn.driver.run.MetricsLog;
 import io.syncbn.driver.run.RunDirectory;
 import io.syncbn.driver.run.StepRecord;
-import io.syncbn.worker.replica.BnMode;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;

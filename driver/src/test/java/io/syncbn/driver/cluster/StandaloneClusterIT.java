@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.syncbn.api.StepMetrics;
 import io.syncbn.driver.config.TrainConfig;
 import io.syncbn.driver.progress.TrainingProgress;
 import io.syncbn.driver.run.RunDirectory;
 import io.syncbn.driver.run.TrainingRun;
-import io.syncbn.worker.replica.StepMetrics;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -2,7 +2,7 @@ package io.syncbn.driver.progress;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.syncbn.worker.replica.StepMetrics;
+import io.syncbn.api.StepMetrics;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.syncbn.api.StepMetrics;
 import io.syncbn.driver.evaluation.EpochDiagnostics;
 import io.syncbn.driver.models.ModelSpec;
 import io.syncbn.driver.models.Models;
-import io.syncbn.worker.replica.StepMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.syncbn.api.StepMetrics;
 import io.syncbn.worker.epoch.ProgressSink;
-import io.syncbn.worker.replica.StepMetrics;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;

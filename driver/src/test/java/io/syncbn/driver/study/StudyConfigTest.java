@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.syncbn.api.BnMode;
 import io.syncbn.driver.config.TrainConfig;
-import io.syncbn.worker.replica.BnMode;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,8 +1,8 @@
 package io.syncbn.worker.epoch;
 
+import io.syncbn.api.StepMetrics;
 import io.syncbn.collective.Collective;
 import io.syncbn.worker.replica.Replica;
-import io.syncbn.worker.replica.StepMetrics;
 import io.syncbn.worker.split.EpochSplit;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -1,6 +1,6 @@
 package io.syncbn.worker.epoch;
 
-import io.syncbn.worker.replica.BnMode;
+import io.syncbn.api.BnMode;
 import io.syncbn.worker.split.EpochSplit;
 import java.io.Serializable;
 import java.util.Objects;

@@ -1,6 +1,6 @@
 package io.syncbn.worker.epoch;
 
-import io.syncbn.worker.replica.StepMetrics;
+import io.syncbn.api.StepMetrics;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;

@@ -1,11 +1,11 @@
 package io.syncbn.worker.epoch;
 
+import io.syncbn.api.BnMode;
 import io.syncbn.collective.Collective;
 import io.syncbn.collective.ReduceOp;
 import io.syncbn.nn.InputMoments;
 import io.syncbn.nn.SyncBatchNorm;
 import io.syncbn.nn.layers.SyncBatchNormalizationLayer;
-import io.syncbn.worker.replica.BnMode;
 import io.syncbn.worker.split.EpochSplit;
 import java.util.Arrays;
 import java.util.List;

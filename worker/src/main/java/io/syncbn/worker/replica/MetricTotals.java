@@ -1,5 +1,7 @@
 package io.syncbn.worker.replica;
 
+import io.syncbn.api.StepMetrics;
+
 /**
  * Running sums over global steps, from which the mean loss per example and the accuracy follow:
  * what an epoch summary and a progress display both report.

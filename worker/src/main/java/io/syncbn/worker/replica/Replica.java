@@ -1,5 +1,7 @@
 package io.syncbn.worker.replica;
 
+import io.syncbn.api.BnMode;
+import io.syncbn.api.StepMetrics;
 import io.syncbn.collective.Collective;
 import io.syncbn.collective.ReduceOp;
 import io.syncbn.nn.RunningStatistics;

@@ -1,9 +1,9 @@
 package io.syncbn.worker.epoch;
 
+import io.syncbn.api.BnMode;
 import io.syncbn.collective.Collective;
 import io.syncbn.collective.InProcessGroup;
 import io.syncbn.nn.conf.SyncBatchNormalization;
-import io.syncbn.worker.replica.BnMode;
 import io.syncbn.worker.replica.Replica;
 import io.syncbn.worker.split.EpochSplit;
 import java.time.Duration;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import io.syncbn.worker.replica.BnMode;
+import io.syncbn.api.BnMode;
 import io.syncbn.worker.replica.Replica;
 import io.syncbn.worker.split.EpochSplit;
 import java.util.Arrays;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.syncbn.worker.replica.BnMode;
+import io.syncbn.api.BnMode;
 import io.syncbn.worker.split.EpochSplit;
 import java.util.ArrayList;
 import java.util.List;

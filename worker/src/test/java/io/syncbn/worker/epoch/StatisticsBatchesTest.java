@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.syncbn.worker.replica.BnMode;
+import io.syncbn.api.BnMode;
 import io.syncbn.worker.split.EpochSplit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.syncbn.api.BnMode;
+import io.syncbn.api.StepMetrics;
 import io.syncbn.collective.InProcessGroup;
 import java.time.Duration;
 import java.util.ArrayList;

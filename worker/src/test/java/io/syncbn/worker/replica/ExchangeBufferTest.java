@@ -5,6 +5,7 @@ import static io.syncbn.worker.replica.ReplicaEquivalenceTest.data;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.syncbn.api.BnMode;
 import io.syncbn.collective.InProcessGroup;
 import java.lang.reflect.Array;
 import java.time.Duration;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.syncbn.api.BnMode;
 import io.syncbn.collective.InProcessGroup;
 import io.syncbn.nn.conf.SyncBatchNormalization;
 import java.time.Duration;

@@ -6,6 +6,7 @@ import static io.syncbn.worker.replica.ReplicaEquivalenceTest.shards;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
+import io.syncbn.api.BnMode;
 import io.syncbn.collective.InProcessGroup;
 import io.syncbn.nn.conf.SyncBatchNormalization;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.syncbn.worker.replica;
+package io.syncbn.api;
 
 import java.io.Serializable;
 
