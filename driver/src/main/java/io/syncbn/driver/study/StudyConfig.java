@@ -134,6 +134,10 @@ public record StudyConfig(int globalBatch, List<Integer> perWorkerBatches, List<
                 TrainConfig.DTYPE, TrainConfig.DIAGNOSTICS_EVERY)) {
             m.put(key, base.toMap().get(key));
         }
+        if (modes.contains(RENORM)) {
+            // Only then, so studies without renorm cells (and those written before it) resume as before.
+            m.put(TrainConfig.BN_RENORM, renorm().toString());
+        }
         return m;
     }
 

@@ -56,7 +56,11 @@ class StudyConfigTest {
                 () -> assertEquals(new io.syncbn.driver.config.BnRenorm(3, 5, 300), renorm.bnRenorm(),
                         "the default when the study sets no bn-renorm"),
                 () -> assertEquals(io.syncbn.driver.config.BnRenorm.NONE, local.bnRenorm()),
-                () -> assertEquals("renorm", StudyConfig.mode(" Renorm ")));
+                () -> assertEquals("renorm", StudyConfig.mode(" Renorm ")),
+                () -> assertEquals("3,5,300", s.sharedSettings().get("bn-renorm"),
+                        "a resumed study must renormalize as it did"),
+                () -> assertEquals(null, study(List.of("local", "sync")).sharedSettings().get("bn-renorm"),
+                        "studies without renorm cells record no renorm setting"));
     }
 
     @Test
