@@ -110,6 +110,29 @@ final class TrainCommand implements Callable<Integer> {
             + "over RAMP steps; 0: none.")
     private String bnRenorm;
 
+    @Option(names = "--optimizer", paramLabel = "sgd|nesterov|adam|adamw", description = "The optimizer; adamw is "
+            + "Adam with decoupled weight decay.")
+    private String optimizer;
+
+    @Option(names = "--momentum", paramLabel = "M", description = "Momentum of the nesterov optimizer.")
+    private String momentum;
+
+    @Option(names = "--weight-decay", paramLabel = "W", description = "Decoupled weight decay of convolution and dense "
+            + "weights (never of BN gamma/beta or biases); sgd, nesterov and adamw.")
+    private String weightDecay;
+
+    @Option(names = "--warmup-steps", paramLabel = "STEPS", description = "The learning rate grows linearly from 0 "
+            + "over STEPS steps; 0: none.")
+    private String warmupSteps;
+
+    @Option(names = "--lr-scaling", paramLabel = "none|linear", description = "linear: the learning rate is "
+            + "multiplied by global batch / --base-batch (Goyal et al. 2017).")
+    private String lrScaling;
+
+    @Option(names = "--base-batch", paramLabel = "B", description = "The global batch the learning rate is meant "
+            + "for, with --lr-scaling linear.")
+    private String baseBatch;
+
     @Option(names = "--collective-timeout", paramLabel = "SECONDS", description = "How long a worker waits for the "
             + "others in a collective operation before the stage fails naming the missing ones.")
     private String collectiveTimeout;

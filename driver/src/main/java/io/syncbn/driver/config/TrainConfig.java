@@ -51,10 +51,13 @@ import org.nd4j.linalg.api.buffer.DataType;
  *     stall (each attempt starts from the stage's snapshot; 1: no retry), at least 1
  * @param bnRenorm batch renormalization of every BN layer ({@link BnRenorm#NONE}: none); not with
  *     {@code bnVirtualBatch}
+ * @param optimization the optimizer and the large-batch knobs (keys {@code optimizer}, {@code
+ *     momentum}, {@code weight-decay}, {@code warmup-steps}, {@code lr-scaling}, {@code base-batch})
  */
 public record TrainConfig(int workers, int perWorkerBatch, int epochs, double learningRate, BnMode bn, String model,
         String data, String master, long seed, DataType dtype, String out, int checkpointEvery, int diagnosticsEvery,
-        int preciseBn, int bnVirtualBatch, int collectiveTimeout, int maxStageAttempts, BnRenorm bnRenorm) {
+        int preciseBn, int bnVirtualBatch, int collectiveTimeout, int maxStageAttempts, BnRenorm bnRenorm,
+        Optimization optimization) {
 
     /** Key of {@link #workers}. */
     public static final String WORKERS = "workers";
@@ -92,18 +95,33 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
     public static final String MAX_STAGE_ATTEMPTS = "max-stage-attempts";
     /** Key of {@link #bnRenorm}. */
     public static final String BN_RENORM = "bn-renorm";
+    /** Key of {@link Optimization#optimizer}. */
+    public static final String OPTIMIZER = "optimizer";
+    /** Key of {@link Optimization#momentum}. */
+    public static final String MOMENTUM = "momentum";
+    /** Key of {@link Optimization#weightDecay}. */
+    public static final String WEIGHT_DECAY = "weight-decay";
+    /** Key of {@link Optimization#warmupSteps}. */
+    public static final String WARMUP_STEPS = "warmup-steps";
+    /** Key of {@link Optimization#linearScaling}: {@code none} or {@code linear}. */
+    public static final String LR_SCALING = "lr-scaling";
+    /** Key of {@link Optimization#baseBatch}. */
+    public static final String BASE_BATCH = "base-batch";
 
     /** Every key, in the order of the components and of written files. */
     public static final List<String> KEYS = List.of(WORKERS, PER_WORKER_BATCH, EPOCHS, LR, BN, MODEL, DATA, MASTER,
             SEED, DTYPE, OUT, CHECKPOINT_EVERY, DIAGNOSTICS_EVERY, PRECISE_BN, BN_VIRTUAL_BATCH, COLLECTIVE_TIMEOUT,
-            MAX_STAGE_ATTEMPTS, BN_RENORM);
+            MAX_STAGE_ATTEMPTS, BN_RENORM, OPTIMIZER, MOMENTUM, WEIGHT_DECAY, WARMUP_STEPS, LR_SCALING, BASE_BATCH);
 
     /**
      * Keys added after run directories were first written, with the value that reproduces what those
      * runs did; a stored configuration without them is read with these values.
      */
-    private static final Map<String, String> LATER_KEYS = Map.of(DIAGNOSTICS_EVERY, "0", PRECISE_BN, "0",
-            BN_VIRTUAL_BATCH, "0", COLLECTIVE_TIMEOUT, "120", MAX_STAGE_ATTEMPTS, "3", BN_RENORM, "0");
+    private static final Map<String, String> LATER_KEYS = Map.ofEntries(Map.entry(DIAGNOSTICS_EVERY, "0"),
+            Map.entry(PRECISE_BN, "0"), Map.entry(BN_VIRTUAL_BATCH, "0"), Map.entry(COLLECTIVE_TIMEOUT, "120"),
+            Map.entry(MAX_STAGE_ATTEMPTS, "3"), Map.entry(BN_RENORM, "0"), Map.entry(OPTIMIZER, "adam"),
+            Map.entry(MOMENTUM, "0.9"), Map.entry(WEIGHT_DECAY, "0"), Map.entry(WARMUP_STEPS, "0"),
+            Map.entry(LR_SCALING, "none"), Map.entry(BASE_BATCH, "256"));
 
     /** Where the build puts the copy of {@code conf/train.properties}. */
     static final String DEFAULTS_RESOURCE = "/io/syncbn/driver/config/train.properties";
@@ -154,6 +172,7 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
         atLeast(COLLECTIVE_TIMEOUT, collectiveTimeout, 1);
         atLeast(MAX_STAGE_ATTEMPTS, maxStageAttempts, 1);
         required(BN_RENORM, bnRenorm);
+        required(OPTIMIZER, optimization);
         if (bnRenorm.enabled() && bnVirtualBatch > 0) {
             throw new ConfigException(BN_RENORM, "bn-renorm " + bnRenorm + " and bn-virtual-batch " + bnVirtualBatch
                     + " cannot be combined (batch renormalization corrects the statistics of whole shards, ghost BN "
@@ -230,7 +249,12 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
                 parseInt(BN_VIRTUAL_BATCH, values.get(BN_VIRTUAL_BATCH), 0),
                 parseInt(COLLECTIVE_TIMEOUT, values.get(COLLECTIVE_TIMEOUT), 1),
                 parseInt(MAX_STAGE_ATTEMPTS, values.get(MAX_STAGE_ATTEMPTS), 1),
-                parseRenorm(values.get(BN_RENORM)));
+                parseRenorm(values.get(BN_RENORM)),
+                new Optimization(choice(OPTIMIZER, values.get(OPTIMIZER), Optimization.OPTIMIZERS),
+                        parseDouble(MOMENTUM, values.get(MOMENTUM)), parseDouble(WEIGHT_DECAY, values.get(WEIGHT_DECAY)),
+                        parseInt(WARMUP_STEPS, values.get(WARMUP_STEPS), 0),
+                        "linear".equals(choice(LR_SCALING, values.get(LR_SCALING), List.of("none", "linear"))),
+                        parseInt(BASE_BATCH, values.get(BASE_BATCH), 1)));
     }
 
     /**
@@ -265,6 +289,12 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
         m.put(COLLECTIVE_TIMEOUT, Integer.toString(collectiveTimeout));
         m.put(MAX_STAGE_ATTEMPTS, Integer.toString(maxStageAttempts));
         m.put(BN_RENORM, bnRenorm.toString());
+        m.put(OPTIMIZER, optimization.optimizer());
+        m.put(MOMENTUM, Double.toString(optimization.momentum()));
+        m.put(WEIGHT_DECAY, Double.toString(optimization.weightDecay()));
+        m.put(WARMUP_STEPS, Integer.toString(optimization.warmupSteps()));
+        m.put(LR_SCALING, optimization.linearScaling() ? "linear" : "none");
+        m.put(BASE_BATCH, Integer.toString(optimization.baseBatch()));
         return m;
     }
 
@@ -284,7 +314,7 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
     public TrainConfig withOut(String newOut) {
         return new TrainConfig(workers, perWorkerBatch, epochs, learningRate, bn, model, data, master, seed, dtype,
                 newOut, checkpointEvery, diagnosticsEvery, preciseBn, bnVirtualBatch, collectiveTimeout,
-                maxStageAttempts, bnRenorm);
+                maxStageAttempts, bnRenorm, optimization);
     }
 
     /** This configuration with another job: workers, per-worker batch, BN mode, seed and diagnostics interval. */
@@ -292,7 +322,7 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
             int newDiagnosticsEvery) {
         return new TrainConfig(newWorkers, newPerWorkerBatch, epochs, learningRate, newBn, model, data, master,
                 newSeed, dtype, out, checkpointEvery, newDiagnosticsEvery, preciseBn, bnVirtualBatch, collectiveTimeout,
-                maxStageAttempts, bnRenorm);
+                maxStageAttempts, bnRenorm, optimization);
     }
 
     private static BnRenorm parseRenorm(String text) {
@@ -307,7 +337,7 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
     public TrainConfig withBnOptions(int newBnVirtualBatch, BnRenorm newBnRenorm) {
         return new TrainConfig(workers, perWorkerBatch, epochs, learningRate, bn, model, data, master, seed, dtype,
                 out, checkpointEvery, diagnosticsEvery, preciseBn, newBnVirtualBatch, collectiveTimeout,
-                maxStageAttempts, newBnRenorm);
+                maxStageAttempts, newBnRenorm, optimization);
     }
 
     private static BnMode parseBn(String text) {

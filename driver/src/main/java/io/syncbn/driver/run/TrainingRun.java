@@ -113,6 +113,8 @@ public final class TrainingRun {
                 bn.setRenormRampSteps(config.bnRenorm().rampSteps());
             }
         }
+        io.syncbn.driver.models.Optimizers.apply(conf, config.optimization(),
+                config.optimization().learningRate(config.learningRate(), config.globalBatch()));
         Path checkpoint = dir.file(RunDirectory.CHECKPOINT);
         if (resume && Files.exists(checkpoint)) {
             Checkpoints.Restored restored = Checkpoints.readToResume(checkpoint);

@@ -83,7 +83,8 @@ class TrainEvalExportTest {
     @Test
     void writesTheResolvedConfiguration() {
         TrainConfig expected = new TrainConfig(2, 4, EPOCHS, 1e-3, BnMode.SYNC, "fmnist-cnn", DATA, "", 3,
-                DataType.FLOAT, run.toString(), 10, 0, 0, 0, 120, 3, io.syncbn.driver.config.BnRenorm.NONE);
+                DataType.FLOAT, run.toString(), 10, 0, 0, 0, 120, 3, io.syncbn.driver.config.BnRenorm.NONE,
+                io.syncbn.driver.config.Optimization.DEFAULT);
         assertEquals(expected, run.storedConfig());
     }
 

@@ -50,7 +50,7 @@ class TrainConfigTest {
     @Test
     void roundTripsThroughProperties() {
         TrainConfig config = new TrainConfig(3, 5, 2, 2.5e-4, BnMode.LOCAL, "mlp", "csv:/data/x y.csv?label=first",
-                "spark://host:7077", -7, DataType.DOUBLE, "runs/a b", 0, 7, 3, 0, 30, 5, new BnRenorm(3, 5, 400));
+                "spark://host:7077", -7, DataType.DOUBLE, "runs/a b", 0, 7, 3, 0, 30, 5, new BnRenorm(3, 5, 400), new Optimization("nesterov", 0.8, 1e-4, 50, true, 64));
         assertAll(
                 () -> assertEquals(config, TrainConfig.fromProperties(config.toProperties()), "properties"),
                 () -> assertEquals(config, TrainConfig.fromMap(config.toMap()), "map"),
@@ -96,7 +96,17 @@ class TrainConfigTest {
                 Arguments.of("bn-renorm", "0.5,1", "bn-renorm must be 0 (none) or RMAX,DMAX[,RAMP] with RMAX >= 1, "
                         + "DMAX >= 0 and an integer RAMP >= 0 (e.g. 3,5,400), but got 0.5,1,0"),
                 Arguments.of("bn-renorm", "3", "bn-renorm must be 0 (none) or RMAX,DMAX[,RAMP] with RMAX >= 1, "
-                        + "DMAX >= 0 and an integer RAMP >= 0 (e.g. 3,5,400), but got \"3\""));
+                        + "DMAX >= 0 and an integer RAMP >= 0 (e.g. 3,5,400), but got \"3\""),
+                Arguments.of("optimizer", "rmsprop", "optimizer must be one of sgd, nesterov, adam, adamw, but got "
+                        + "\"rmsprop\""),
+                Arguments.of("momentum", "1", "momentum must be in [0, 1), but got 1.0"),
+                Arguments.of("weight-decay", "0.01", "optimizer adam takes no weight decay, but weight-decay is 0.01; "
+                        + "use optimizer adamw for Adam with decoupled weight decay"),
+                Arguments.of("optimizer", "adamw", "optimizer adamw is Adam with decoupled weight decay, but "
+                        + "weight-decay is 0; give weight-decay > 0 (e.g. 0.01), or use optimizer adam"),
+                Arguments.of("warmup-steps", "-1", "warmup-steps must be an integer >= 0, but got -1"),
+                Arguments.of("lr-scaling", "sqrt", "lr-scaling must be one of none, linear, but got \"sqrt\""),
+                Arguments.of("base-batch", "0", "base-batch must be an integer >= 1, but got 0"));
     }
 
     @ParameterizedTest(name = "{0}={1}")
@@ -113,7 +123,7 @@ class TrainConfigTest {
     @Test
     void codeBuiltConfigurationsPassTheSameRules() {
         ConfigException e = assertThrows(ConfigException.class, () -> new TrainConfig(0, 4, 1, 1e-3, BnMode.SYNC,
-                "fmnist-cnn", "synthetic", "", 1, DataType.FLOAT, "", 0, 0, 0, 0, 120, 3, BnRenorm.NONE));
+                "fmnist-cnn", "synthetic", "", 1, DataType.FLOAT, "", 0, 0, 0, 0, 120, 3, BnRenorm.NONE, Optimization.DEFAULT));
         assertEquals("workers must be an integer >= 1, but got 0", e.getMessage());
     }
 
@@ -125,10 +135,10 @@ class TrainConfigTest {
         missing.remove("epochs");
         assertAll(
                 () -> assertEquals("unknown key \"worker\"; allowed keys: workers, per-worker-batch, epochs, lr, bn, "
-                        + "model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every, precise-bn, bn-virtual-batch, collective-timeout, max-stage-attempts, bn-renorm",
+                        + "model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every, precise-bn, bn-virtual-batch, collective-timeout, max-stage-attempts, bn-renorm, optimizer, momentum, weight-decay, warmup-steps, lr-scaling, base-batch",
                         assertThrows(ConfigException.class, () -> TrainConfig.fromMap(unknown)).getMessage()),
                 () -> assertEquals("missing key \"epochs\"; a complete configuration has every key: workers, "
-                        + "per-worker-batch, epochs, lr, bn, model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every, precise-bn, bn-virtual-batch, collective-timeout, max-stage-attempts, bn-renorm",
+                        + "per-worker-batch, epochs, lr, bn, model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every, precise-bn, bn-virtual-batch, collective-timeout, max-stage-attempts, bn-renorm, optimizer, momentum, weight-decay, warmup-steps, lr-scaling, base-batch",
                         assertThrows(ConfigException.class, () -> TrainConfig.fromMap(missing)).getMessage()));
     }
 
