@@ -55,6 +55,7 @@ final class ExportCommand implements Callable<Integer> {
             throw new IllegalArgumentException("OUT " + target + " exists; give a new file name, or delete it first");
         }
         Model network = ModelFiles.load(model, true);
+        fixLearningRates(network);
         if (foldBn) {
             writeFolded(network);
             return 0;
@@ -89,6 +90,38 @@ final class ExportCommand implements Callable<Integer> {
                         : " and " + folded.kept().size() + " kept") + "; plain DL4J loads it, for inference");
         folded.folded().forEach(f -> out.println("  folded " + f));
         folded.kept().forEach(k -> out.println("  kept " + k));
+    }
+
+    /**
+     * Replaces syncbn's learning-rate schedules (warmup and decay, {@code
+     * io.syncbn.driver.models.LearningRateSchedule}) by the rate they give at the network's current
+     * iteration, so plain DL4J can read the exported configuration.
+     */
+    static void fixLearningRates(Model network) {
+        java.util.List<org.deeplearning4j.nn.conf.layers.Layer> layers = new java.util.ArrayList<>();
+        int iteration;
+        int epoch;
+        if (network instanceof MultiLayerNetwork net) {
+            net.getLayerWiseConfigurations().getConfs().forEach(c -> layers.add(c.getLayer()));
+            iteration = net.getIterationCount();
+            epoch = net.getEpochCount();
+        } else {
+            ComputationGraph graph = (ComputationGraph) network;
+            graph.getConfiguration().getVertices().values().forEach(v -> {
+                if (v instanceof org.deeplearning4j.nn.conf.graph.LayerVertex lv) {
+                    layers.add(lv.getLayerConf().getLayer());
+                }
+            });
+            iteration = graph.getIterationCount();
+            epoch = graph.getEpochCount();
+        }
+        for (org.deeplearning4j.nn.conf.layers.Layer layer : layers) {
+            if (layer instanceof org.deeplearning4j.nn.conf.layers.BaseLayer base && base.getIUpdater() != null
+                    && base.getIUpdater().hasLearningRate()) {
+                org.nd4j.linalg.learning.config.IUpdater u = base.getIUpdater();
+                u.setLrAndSchedule(u.getLearningRate(iteration, epoch), null);
+            }
+        }
     }
 
     private void write(Model exported) throws IOException {

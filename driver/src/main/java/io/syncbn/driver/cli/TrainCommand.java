@@ -133,6 +133,10 @@ final class TrainCommand implements Callable<Integer> {
             + "for, with --lr-scaling linear.")
     private String baseBatch;
 
+    @Option(names = "--lr-schedule", paramLabel = "SCHEDULE", description = "Decay after the warmup: constant, "
+            + "step:EVERY:FACTOR, cosine or poly:POWER (cosine and poly reach 0 at the last step).")
+    private String lrSchedule;
+
     @Option(names = "--collective-timeout", paramLabel = "SECONDS", description = "How long a worker waits for the "
             + "others in a collective operation before the stage fails naming the missing ones.")
     private String collectiveTimeout;

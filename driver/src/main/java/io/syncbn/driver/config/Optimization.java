@@ -18,15 +18,22 @@ import java.util.List;
  * @param linearScaling the linear scaling rule: the learning rate is multiplied by global batch /
  *     {@code baseBatch} (Goyal et al. 2017, section 2.1)
  * @param baseBatch the global batch the learning rate was chosen for, at least 1
+ * @param schedule how the learning rate decays after the warmup
  */
 public record Optimization(String optimizer, double momentum, double weightDecay, int warmupSteps,
-        boolean linearScaling, int baseBatch) {
+        boolean linearScaling, int baseBatch, LrSchedule schedule) {
 
     /** The optimizers. */
     public static final List<String> OPTIMIZERS = List.of("sgd", "nesterov", "adam", "adamw");
 
     /** What runs did before these knobs: Adam with a constant learning rate. */
     public static final Optimization DEFAULT = new Optimization("adam", 0.9, 0, 0, false, 256);
+
+    /** Without decay. */
+    public Optimization(String optimizer, double momentum, double weightDecay, int warmupSteps, boolean linearScaling,
+            int baseBatch) {
+        this(optimizer, momentum, weightDecay, warmupSteps, linearScaling, baseBatch, LrSchedule.CONSTANT);
+    }
 
     /** Validates, naming the key of the value that breaks its rule. */
     public Optimization {
@@ -53,6 +60,7 @@ public record Optimization(String optimizer, double momentum, double weightDecay
             throw new ConfigException(TrainConfig.WARMUP_STEPS, "warmup-steps must be an integer >= 0, but got "
                     + warmupSteps);
         }
+        java.util.Objects.requireNonNull(schedule, "schedule");
         if (baseBatch < 1) {
             throw new ConfigException(TrainConfig.BASE_BATCH, "base-batch must be an integer >= 1, but got " + baseBatch);
         }

@@ -107,11 +107,14 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
     public static final String LR_SCALING = "lr-scaling";
     /** Key of {@link Optimization#baseBatch}. */
     public static final String BASE_BATCH = "base-batch";
+    /** Key of {@link Optimization#schedule}. */
+    public static final String LR_SCHEDULE = "lr-schedule";
 
     /** Every key, in the order of the components and of written files. */
     public static final List<String> KEYS = List.of(WORKERS, PER_WORKER_BATCH, EPOCHS, LR, BN, MODEL, DATA, MASTER,
             SEED, DTYPE, OUT, CHECKPOINT_EVERY, DIAGNOSTICS_EVERY, PRECISE_BN, BN_VIRTUAL_BATCH, COLLECTIVE_TIMEOUT,
-            MAX_STAGE_ATTEMPTS, BN_RENORM, OPTIMIZER, MOMENTUM, WEIGHT_DECAY, WARMUP_STEPS, LR_SCALING, BASE_BATCH);
+            MAX_STAGE_ATTEMPTS, BN_RENORM, OPTIMIZER, MOMENTUM, WEIGHT_DECAY, WARMUP_STEPS, LR_SCALING, BASE_BATCH,
+            LR_SCHEDULE);
 
     /**
      * Keys added after run directories were first written, with the value that reproduces what those
@@ -121,7 +124,7 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
             Map.entry(PRECISE_BN, "0"), Map.entry(BN_VIRTUAL_BATCH, "0"), Map.entry(COLLECTIVE_TIMEOUT, "120"),
             Map.entry(MAX_STAGE_ATTEMPTS, "3"), Map.entry(BN_RENORM, "0"), Map.entry(OPTIMIZER, "adam"),
             Map.entry(MOMENTUM, "0.9"), Map.entry(WEIGHT_DECAY, "0"), Map.entry(WARMUP_STEPS, "0"),
-            Map.entry(LR_SCALING, "none"), Map.entry(BASE_BATCH, "256"));
+            Map.entry(LR_SCALING, "none"), Map.entry(BASE_BATCH, "256"), Map.entry(LR_SCHEDULE, "constant"));
 
     /** Where the build puts the copy of {@code conf/train.properties}. */
     static final String DEFAULTS_RESOURCE = "/io/syncbn/driver/config/train.properties";
@@ -254,7 +257,7 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
                         parseDouble(MOMENTUM, values.get(MOMENTUM)), parseDouble(WEIGHT_DECAY, values.get(WEIGHT_DECAY)),
                         parseInt(WARMUP_STEPS, values.get(WARMUP_STEPS), 0),
                         "linear".equals(choice(LR_SCALING, values.get(LR_SCALING), List.of("none", "linear"))),
-                        parseInt(BASE_BATCH, values.get(BASE_BATCH), 1)));
+                        parseInt(BASE_BATCH, values.get(BASE_BATCH), 1), LrSchedule.parse(values.get(LR_SCHEDULE))));
     }
 
     /**
@@ -295,6 +298,7 @@ public record TrainConfig(int workers, int perWorkerBatch, int epochs, double le
         m.put(WARMUP_STEPS, Integer.toString(optimization.warmupSteps()));
         m.put(LR_SCALING, optimization.linearScaling() ? "linear" : "none");
         m.put(BASE_BATCH, Integer.toString(optimization.baseBatch()));
+        m.put(LR_SCHEDULE, optimization.schedule().toString());
         return m;
     }
 

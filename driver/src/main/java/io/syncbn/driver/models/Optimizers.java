@@ -1,5 +1,6 @@
 package io.syncbn.driver.models;
 
+import io.syncbn.driver.config.LrSchedule;
 import io.syncbn.driver.config.Optimization;
 import java.util.List;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -12,8 +13,6 @@ import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.learning.regularization.WeightDecay;
 import org.nd4j.linalg.schedule.ISchedule;
-import org.nd4j.linalg.schedule.MapSchedule;
-import org.nd4j.linalg.schedule.ScheduleType;
 
 /**
  * Puts an {@link Optimization} into a network configuration: every layer's updater, with the warmup
@@ -26,9 +25,19 @@ public final class Optimizers {
     private Optimizers() {
     }
 
-    /** The updater of {@code optimization} for the learning rate {@code lr}. */
+    /** The updater of {@code optimization} for the learning rate {@code lr}, in a run without decay. */
     public static IUpdater updater(Optimization optimization, double lr) {
-        ISchedule schedule = optimization.warmupSteps() > 0 ? warmup(lr, optimization.warmupSteps()) : null;
+        return updater(optimization, lr, optimization.warmupSteps());
+    }
+
+    /**
+     * The updater of {@code optimization} for the learning rate {@code lr}, in a run of {@code
+     * totalSteps} steps (where any decay ends).
+     */
+    public static IUpdater updater(Optimization optimization, double lr, long totalSteps) {
+        ISchedule schedule = optimization.warmupSteps() > 0 || !LrSchedule.CONSTANT.equals(optimization.schedule())
+                ? new LearningRateSchedule(lr, optimization.warmupSteps(), totalSteps,
+                        optimization.schedule().toString()) : null;
         return switch (optimization.optimizer()) {
             case "sgd" -> schedule == null ? new Sgd(lr) : new Sgd(schedule);
             case "nesterov" -> schedule == null ? new Nesterovs(lr, optimization.momentum())
@@ -38,25 +47,16 @@ public final class Optimizers {
     }
 
     /**
-     * The rate {@code lr * (i + 1) / steps} at iteration {@code i < steps}, then {@code lr}: a linear
-     * warmup as a {@link MapSchedule}, one entry per warmup step (ND4J's own {@code RampSchedule} cannot
-     * be read back from a saved model's JSON in 1.0.0-M2).
+     * Sets every layer's updater and weight decay in {@code conf}, for a run of {@code totalSteps}
+     * steps. The schedule is syncbn's {@link LearningRateSchedule} (ND4J's own {@code RampSchedule}
+     * cannot be read back from a saved model's JSON in 1.0.0-M2).
      */
-    static ISchedule warmup(double lr, int steps) {
-        MapSchedule.Builder map = new MapSchedule.Builder(ScheduleType.ITERATION);
-        for (int i = 0; i < steps; i++) {
-            map.add(i, lr * (i + 1) / steps);
-        }
-        return map.add(steps, lr).build();
-    }
-
-    /** Sets every layer's updater and weight decay in {@code conf}. */
-    public static void apply(MultiLayerConfiguration conf, Optimization optimization, double lr) {
+    public static void apply(MultiLayerConfiguration conf, Optimization optimization, double lr, long totalSteps) {
         List<Regularization> decay = optimization.weightDecay() > 0
                 ? List.of(new WeightDecay(optimization.weightDecay(), true)) : List.of();
         for (NeuralNetConfiguration layer : conf.getConfs()) {
             if (layer.getLayer() instanceof BaseLayer base) {
-                base.setIUpdater(updater(optimization, lr));
+                base.setIUpdater(updater(optimization, lr, totalSteps));
                 base.setRegularization(decay);
             }
         }

@@ -113,8 +113,10 @@ public final class TrainingRun {
                 bn.setRenormRampSteps(config.bnRenorm().rampSteps());
             }
         }
+        long totalSteps = (long) config.epochs() * new io.syncbn.worker.split.EpochSplit(data.trainCount(),
+                config.workers(), config.perWorkerBatch(), config.seed(), 0).steps();
         io.syncbn.driver.models.Optimizers.apply(conf, config.optimization(),
-                config.optimization().learningRate(config.learningRate(), config.globalBatch()));
+                config.optimization().learningRate(config.learningRate(), config.globalBatch()), totalSteps);
         Path checkpoint = dir.file(RunDirectory.CHECKPOINT);
         if (resume && Files.exists(checkpoint)) {
             Checkpoints.Restored restored = Checkpoints.readToResume(checkpoint);

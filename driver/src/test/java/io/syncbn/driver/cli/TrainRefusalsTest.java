@@ -100,7 +100,7 @@ class TrainRefusalsTest {
                 () -> assertFalse(Files.exists(out), "no run directory"),
                 () -> assertEquals(Main.USAGE, cli.status(), cli::toString),
                 () -> assertEquals("syncbn train: " + conf + ": unknown key \"batch\"; allowed keys: workers, "
-                        + "per-worker-batch, epochs, lr, bn, model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every, precise-bn, bn-virtual-batch, collective-timeout, max-stage-attempts, bn-renorm, optimizer, momentum, weight-decay, warmup-steps, lr-scaling, base-batch",
+                        + "per-worker-batch, epochs, lr, bn, model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every, precise-bn, bn-virtual-batch, collective-timeout, max-stage-attempts, bn-renorm, optimizer, momentum, weight-decay, warmup-steps, lr-scaling, base-batch, lr-schedule",
                         cli.err().strip()));
     }
 

@@ -52,7 +52,7 @@ class ConfigLayersTest {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> new ConfigLayers(TrainConfig.defaults(), DEFAULTS).file(file));
         assertEquals(file + ": unknown key \"batch\"; allowed keys: workers, per-worker-batch, epochs, lr, bn, "
-                + "model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every, precise-bn, bn-virtual-batch, collective-timeout, max-stage-attempts, bn-renorm, optimizer, momentum, weight-decay, warmup-steps, lr-scaling, base-batch", e.getMessage());
+                + "model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every, precise-bn, bn-virtual-batch, collective-timeout, max-stage-attempts, bn-renorm, optimizer, momentum, weight-decay, warmup-steps, lr-scaling, base-batch, lr-schedule", e.getMessage());
     }
 
     @Test

@@ -106,7 +106,11 @@ class TrainConfigTest {
                         + "weight-decay is 0; give weight-decay > 0 (e.g. 0.01), or use optimizer adam"),
                 Arguments.of("warmup-steps", "-1", "warmup-steps must be an integer >= 0, but got -1"),
                 Arguments.of("lr-scaling", "sqrt", "lr-scaling must be one of none, linear, but got \"sqrt\""),
-                Arguments.of("base-batch", "0", "base-batch must be an integer >= 1, but got 0"));
+                Arguments.of("base-batch", "0", "base-batch must be an integer >= 1, but got 0"),
+                Arguments.of("lr-schedule", "linear", "lr-schedule must be constant, step:EVERY:FACTOR (an integer "
+                        + "EVERY >= 1, 0 < FACTOR <= 1), cosine or poly:POWER (POWER > 0), but got \"linear\""),
+                Arguments.of("lr-schedule", "step:10:2", "lr-schedule must be constant, step:EVERY:FACTOR (an integer "
+                        + "EVERY >= 1, 0 < FACTOR <= 1), cosine or poly:POWER (POWER > 0), but got \"step:10:2\""));
     }
 
     @ParameterizedTest(name = "{0}={1}")
@@ -135,10 +139,10 @@ class TrainConfigTest {
         missing.remove("epochs");
         assertAll(
                 () -> assertEquals("unknown key \"worker\"; allowed keys: workers, per-worker-batch, epochs, lr, bn, "
-                        + "model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every, precise-bn, bn-virtual-batch, collective-timeout, max-stage-attempts, bn-renorm, optimizer, momentum, weight-decay, warmup-steps, lr-scaling, base-batch",
+                        + "model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every, precise-bn, bn-virtual-batch, collective-timeout, max-stage-attempts, bn-renorm, optimizer, momentum, weight-decay, warmup-steps, lr-scaling, base-batch, lr-schedule",
                         assertThrows(ConfigException.class, () -> TrainConfig.fromMap(unknown)).getMessage()),
                 () -> assertEquals("missing key \"epochs\"; a complete configuration has every key: workers, "
-                        + "per-worker-batch, epochs, lr, bn, model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every, precise-bn, bn-virtual-batch, collective-timeout, max-stage-attempts, bn-renorm, optimizer, momentum, weight-decay, warmup-steps, lr-scaling, base-batch",
+                        + "per-worker-batch, epochs, lr, bn, model, data, master, seed, dtype, out, checkpoint-every, diagnostics-every, precise-bn, bn-virtual-batch, collective-timeout, max-stage-attempts, bn-renorm, optimizer, momentum, weight-decay, warmup-steps, lr-scaling, base-batch, lr-schedule",
                         assertThrows(ConfigException.class, () -> TrainConfig.fromMap(missing)).getMessage()));
     }
 

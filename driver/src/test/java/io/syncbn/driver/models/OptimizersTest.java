@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.syncbn.driver.config.LrSchedule;
 import io.syncbn.driver.config.Optimization;
 import io.syncbn.nn.conf.SyncBatchNormalization;
 import java.util.ArrayList;
@@ -55,6 +56,25 @@ class OptimizersTest {
     }
 
     @Test
+    void theDecaysFollowTheirFormulasAfterTheWarmup() {
+        LrSchedule cosine = LrSchedule.parse("cosine");
+        LrSchedule step = LrSchedule.parse("step:10:0.5");
+        LrSchedule poly = LrSchedule.parse("poly:2");
+        Sgd sgd = (Sgd) Optimizers.updater(new Optimization("sgd", 0.9, 0, 4, false, 256, cosine), LR, 24);
+        assertAll(
+                () -> assertEquals(1.0, cosine.multiplier(0, 20), 1e-15),
+                () -> assertEquals(0.5, cosine.multiplier(10, 20), 1e-15),
+                () -> assertEquals(0.0, cosine.multiplier(20, 20), 1e-15),
+                () -> assertEquals(0.25, step.multiplier(25, 100), 1e-15),
+                () -> assertEquals(0.25, poly.multiplier(10, 20), 1e-15),
+                () -> assertEquals("step:10:0.5", step.toString()),
+                () -> assertEquals(LR / 4, sgd.getLearningRate(0, 0), 1e-15, "warmup"),
+                () -> assertEquals(LR, sgd.getLearningRate(4, 0), 1e-15, "the end of the warmup"),
+                () -> assertEquals(LR / 2, sgd.getLearningRate(14, 0), 1e-15, "half way through the decay"),
+                () -> assertEquals(0, sgd.getLearningRate(24, 0), 1e-15, "the last step"));
+    }
+
+    @Test
     void theLinearScalingRuleScalesByGlobalBatchOverBaseBatch() {
         assertAll(
                 () -> assertEquals(0.004, new Optimization("sgd", 0.9, 0, 0, true, 256).learningRate(0.001, 1024), 1e-15),
@@ -64,7 +84,7 @@ class OptimizersTest {
     @Test
     void weightDecayReachesConvolutionAndDenseWeightsOnly() {
         MultiLayerConfiguration conf = Models.list("fmnist-cnn", ModelSpec.of(List.of(1, 28, 28), 10));
-        Optimizers.apply(conf, new Optimization("nesterov", 0.9, 5e-4, 0, false, 256), LR);
+        Optimizers.apply(conf, new Optimization("nesterov", 0.9, 5e-4, 0, false, 256), LR, 100);
         List<Executable> checks = new ArrayList<>();
         int weighted = 0;
         for (NeuralNetConfiguration c : conf.getConfs()) {
