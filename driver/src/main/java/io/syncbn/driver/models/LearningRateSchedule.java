@@ -38,7 +38,8 @@ public final class LearningRateSchedule implements ISchedule {
         this.learningRate = learningRate;
         this.warmup = warmup;
         this.totalSteps = totalSteps;
-        this.decay = LrSchedule.parse(decay).toString();
+        this.parsed = LrSchedule.parse(decay);
+        this.decay = parsed.toString();
     }
 
     @Override
@@ -47,6 +48,7 @@ public final class LearningRateSchedule implements ISchedule {
             return learningRate * (iteration + 1) / warmup;
         }
         if (parsed == null) {
+            // Java deserialization leaves the transient field empty.
             parsed = LrSchedule.parse(decay);
         }
         return learningRate * parsed.multiplier(iteration - warmup, totalSteps - warmup);

@@ -113,8 +113,10 @@ public final class TrainingRun {
                 bn.setRenormRampSteps(config.bnRenorm().rampSteps());
             }
         }
-        long totalSteps = (long) config.epochs() * new io.syncbn.worker.split.EpochSplit(data.trainCount(),
-                config.workers(), config.perWorkerBatch(), config.seed(), 0).steps();
+        // Every epoch has the batch sizes and the number of steps of the first.
+        io.syncbn.worker.split.EpochSplit plan = new io.syncbn.worker.split.EpochSplit(data.trainCount(),
+                config.workers(), config.perWorkerBatch(), config.seed(), 0);
+        long totalSteps = (long) config.epochs() * plan.steps();
         io.syncbn.driver.models.Optimizers.apply(conf, config.optimization(),
                 config.optimization().learningRate(config.learningRate(), config.globalBatch()), totalSteps);
         Path checkpoint = dir.file(RunDirectory.CHECKPOINT);
@@ -129,9 +131,7 @@ public final class TrainingRun {
             net.init();
         }
         // The workers refuse such a plan too, but only once a stage runs; refuse it before anything starts.
-        io.syncbn.worker.epoch.SmallBatchCheck.require(net, new io.syncbn.worker.split.EpochSplit(data.trainCount(),
-                config.workers(), config.perWorkerBatch(), config.seed(), 0), config.bn(),
-                data.train().get(0).toMultiDataSet());
+        io.syncbn.worker.epoch.SmallBatchCheck.require(net, plan, config.bn(), data.train().get(0).toMultiDataSet());
         try (JavaSparkContext sc = SparkContexts.start(config)) {
             awaitSlots(sc);
             sessionStart = System.nanoTime();

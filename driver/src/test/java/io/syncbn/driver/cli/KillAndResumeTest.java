@@ -1,5 +1,6 @@
 package io.syncbn.driver.cli;
 
+import io.syncbn.driver.ExactBits;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -26,7 +26,6 @@ import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -127,10 +126,6 @@ class KillAndResumeTest {
 
     /** Bit for bit: the README promises exactly the parameters of an uninterrupted run. */
     private static void assertExactlyEqual(INDArray expected, INDArray actual, String what) {
-        long[] e = Arrays.stream(expected.castTo(DataType.DOUBLE).reshape(-1).toDoubleVector())
-                .mapToLong(Double::doubleToRawLongBits).toArray();
-        long[] a = Arrays.stream(actual.castTo(DataType.DOUBLE).reshape(-1).toDoubleVector())
-                .mapToLong(Double::doubleToRawLongBits).toArray();
-        assertArrayEquals(e, a, what + " must be bit-identical");
+        assertArrayEquals(ExactBits.of(expected), ExactBits.of(actual), what + " must be bit-identical");
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.syncbn.api.StepMetrics;
+import io.syncbn.driver.ExactBits;
 import io.syncbn.driver.config.TrainConfig;
 import io.syncbn.driver.progress.TrainingProgress;
 import io.syncbn.driver.run.RunDirectory;
@@ -17,7 +18,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -27,7 +27,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,8 +35,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Training on a real Spark standalone cluster: a Master and two Workers in JVMs of their own, each
@@ -238,9 +235,8 @@ class StandaloneClusterIT {
     }
 
     private static long[] params(Path dir) throws IOException {
-        MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(dir.resolve(RunDirectory.MODEL).toFile(), true);
-        INDArray p = net.params().castTo(DataType.DOUBLE).reshape(-1);
-        return Arrays.stream(p.toDoubleVector()).mapToLong(Double::doubleToRawLongBits).toArray();
+        return ExactBits.of(ModelSerializer.restoreMultiLayerNetwork(dir.resolve(RunDirectory.MODEL).toFile(), true)
+                .params());
     }
 
     /** The first of {@code n} consecutive ports that are free now. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.syncbn.collective.Collective;
+import io.syncbn.driver.ExactBits;
 import io.syncbn.collective.CollectiveException;
 import io.syncbn.worker.epoch.CollectiveConnector;
 import java.util.ArrayList;
@@ -22,7 +23,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Adam;
 
 /**
@@ -61,8 +61,22 @@ class StageRetryIT {
         ATTEMPTS.set(0);
     }
 
-    /** Rank 1 fails its rendezvous while {@link #FAILURES_LEFT} is positive, with a recoverable or a fatal error. */
-    private record FlakyConnector(CollectiveConnector inner, boolean recoverable) implements CollectiveConnector {
+    /** How rank 1 fails. */
+    private enum Failure {
+        /** A collective failure in its rendezvous, as a lost peer causes. */
+        RECOVERABLE,
+        /** An error of its own, which another attempt would repeat. */
+        FATAL,
+        /**
+         * It announces an address nobody listens on and dies after the rendezvous, while the others
+         * wait for it in their connection setup, blocked until their (long) deadline unless the kill of
+         * their tasks stops them.
+         */
+        DEAD_PEER
+    }
+
+    /** Rank 1 fails its rendezvous as {@code failure} says while {@link #FAILURES_LEFT} is positive. */
+    private record FlakyConnector(CollectiveConnector inner, Failure failure) implements CollectiveConnector {
         private static final long serialVersionUID = 1L;
 
         @Override
@@ -70,38 +84,23 @@ class StageRetryIT {
             if (context.partitionId() == 1) {
                 ATTEMPTS.incrementAndGet();
                 if (FAILURES_LEFT.getAndDecrement() > 0) {
-                    throw recoverable ? new CollectiveException("rank 1 lost its peers (injected)")
-                            : new IllegalStateException("rank 1 refused its data (injected)");
+                    switch (failure) {
+                        case RECOVERABLE -> throw new CollectiveException("rank 1 lost its peers (injected)");
+                        case FATAL -> throw new IllegalStateException("rank 1 refused its data (injected)");
+                        default -> {
+                            context.allGather("127.0.0.1:1 executor gone");
+                            throw new CollectiveException("rank 1 died after the rendezvous (injected)");
+                        }
+                    }
                 }
             }
             return inner.connect(context);
         }
     }
 
-    /**
-     * Rank 1 announces an address nobody listens on and dies after the rendezvous, while the others
-     * wait for it in their connection setup, blocked until their (long) deadline unless the kill of
-     * their tasks stops them.
-     */
-    private record DeadPeerConnector(CollectiveConnector inner) implements CollectiveConnector {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public Collective connect(BarrierTaskContext context) {
-            if (context.partitionId() == 1) {
-                ATTEMPTS.incrementAndGet();
-                if (FAILURES_LEFT.getAndDecrement() > 0) {
-                    context.allGather("127.0.0.1:1 executor gone");
-                    throw new CollectiveException("rank 1 died after the rendezvous (injected)");
-                }
-            }
-            return inner.connect(context);
-        }
-    }
-
-    private static SyncTrainingMaster master(int attempts, boolean recoverable) {
+    private static SyncTrainingMaster master(int attempts, Failure failure) {
         return new SyncTrainingMaster.Builder(3, 2).seed(6).maxStageAttempts(attempts)
-                .connectors(s -> new FlakyConnector(TcpConnectors.forSettings(s), recoverable)).build();
+                .connectors(s -> new FlakyConnector(TcpConnectors.forSettings(s), failure)).build();
     }
 
     private static MultiLayerNetwork train(MultiLayerNetwork net, SyncTrainingMaster tm) {
@@ -115,18 +114,18 @@ class StageRetryIT {
 
     @Test
     void aRecoverableFailureRunsTheStageAgainToTheSameParameters() {
-        MultiLayerNetwork clean = train(fresh(), master(3, true));
+        MultiLayerNetwork clean = train(fresh(), master(3, Failure.RECOVERABLE));
         FAILURES_LEFT.set(2);
         ATTEMPTS.set(0);
-        SyncTrainingMaster tm = master(3, true);
+        SyncTrainingMaster tm = master(3, Failure.RECOVERABLE);
         List<StageRetry> retries = new ArrayList<>();
         tm.addStageRetryListener(retries::add);
         MultiLayerNetwork retried = train(fresh(), tm);
         assertAll(
-                () -> assertArrayEquals(SyncTrainingMasterIT.bits(clean.params()),
-                        SyncTrainingMasterIT.bits(retried.params()), "parameters, bit for bit"),
-                () -> assertArrayEquals(SyncTrainingMasterIT.bits(clean.getUpdater().getStateViewArray()),
-                        SyncTrainingMasterIT.bits(retried.getUpdater().getStateViewArray()), "Adam state"),
+                () -> assertArrayEquals(ExactBits.of(clean.params()),
+                        ExactBits.of(retried.params()), "parameters, bit for bit"),
+                () -> assertArrayEquals(ExactBits.of(clean.getUpdater().getStateViewArray()),
+                        ExactBits.of(retried.getUpdater().getStateViewArray()), "Adam state"),
                 () -> assertEquals(clean.getIterationCount(), retried.getIterationCount(), "iterations"),
                 () -> assertEquals(3, ATTEMPTS.get(), "two failed attempts, then one that finished"),
                 () -> assertEquals(List.of(1, 2), retries.stream().map(StageRetry::failedAttempt).toList()),
@@ -138,12 +137,12 @@ class StageRetryIT {
 
     @Test
     void theOtherTasksOfAFailedStageStopAtOnceEvenWhileWaitingForAPeer() {
-        MultiLayerNetwork clean = train(fresh(), master(3, true));
+        MultiLayerNetwork clean = train(fresh(), master(3, Failure.RECOVERABLE));
         FAILURES_LEFT.set(1);
         ATTEMPTS.set(0);
         SyncTrainingMaster tm = new SyncTrainingMaster.Builder(3, 2).seed(6).maxStageAttempts(2)
                 .collectiveTimeout(java.time.Duration.ofSeconds(STUCK_DEADLINE_SECONDS))
-                .connectors(s -> new DeadPeerConnector(TcpConnectors.forSettings(s))).build();
+                .connectors(s -> new FlakyConnector(TcpConnectors.forSettings(s), Failure.DEAD_PEER)).build();
         long start = System.nanoTime();
         MultiLayerNetwork retried = train(fresh(), tm);
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -151,16 +150,17 @@ class StageRetryIT {
                 () -> assertEquals(2, ATTEMPTS.get(), "one failed attempt, then one that finished"),
                 () -> assertTrue(seconds < STUCK_DEADLINE_SECONDS / 2.0, "the retry ran " + seconds + " s after the "
                         + "start, so the stuck tasks did not wait for their " + STUCK_DEADLINE_SECONDS + " s deadline"),
-                () -> assertArrayEquals(SyncTrainingMasterIT.bits(clean.params()),
-                        SyncTrainingMasterIT.bits(retried.params()), "parameters, bit for bit"));
+                () -> assertArrayEquals(ExactBits.of(clean.params()),
+                        ExactBits.of(retried.params()), "parameters, bit for bit"));
     }
 
     @Test
     void attemptsRunOutWithAClearMessageAndTheNetworkUntouched() {
         MultiLayerNetwork net = fresh();
-        long[] before = SyncTrainingMasterIT.bits(net.params());
+        long[] before = ExactBits.of(net.params());
         FAILURES_LEFT.set(5);
-        StageFailedException e = assertThrows(StageFailedException.class, () -> train(net, master(2, true)));
+        StageFailedException e = assertThrows(StageFailedException.class,
+                () -> train(net, master(2, Failure.RECOVERABLE)));
         assertAll(
                 () -> assertTrue(e.getMessage().startsWith("the barrier stage of steps 1-4 failed 2 times "
                         + "(max-stage-attempts 2); last failure: "), e.getMessage()),
@@ -168,13 +168,14 @@ class StageRetryIT {
                 () -> assertTrue(e.getMessage().endsWith("allow more attempts with --max-stage-attempts, or fix the "
                         + "cause and continue the run"), e.getMessage()),
                 () -> assertEquals(2, ATTEMPTS.get(), "attempts"),
-                () -> assertArrayEquals(before, SyncTrainingMasterIT.bits(net.params()), "parameters unchanged"));
+                () -> assertArrayEquals(before, ExactBits.of(net.params()), "parameters unchanged"));
     }
 
     @Test
     void aFailureThatWouldRepeatIsNotRetried() {
         FAILURES_LEFT.set(1);
-        StageFailedException e = assertThrows(StageFailedException.class, () -> train(fresh(), master(3, false)));
+        StageFailedException e = assertThrows(StageFailedException.class,
+                () -> train(fresh(), master(3, Failure.FATAL)));
         assertAll(
                 () -> assertTrue(e.getCause() instanceof org.apache.spark.SparkException, "Spark's failure as the cause"),
                 () -> assertTrue(String.valueOf(e.getMessage()).contains("rank 1 refused its data (injected)"),

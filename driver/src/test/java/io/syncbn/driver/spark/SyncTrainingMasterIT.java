@@ -1,5 +1,6 @@
 package io.syncbn.driver.spark;
 
+import io.syncbn.driver.ExactBits;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -189,9 +190,9 @@ class SyncTrainingMasterIT {
         new SparkComputationGraph(sc, graphFromPaths, new SyncTrainingMaster.Builder(3, 2).seed(9).build())
                 .fitPaths(sc.parallelize(paths, 3));
         assertAll(
-                () -> assertArrayEquals(bits(fromRdd.params()), bits(fromPaths.params()), "list network, bit for bit"),
+                () -> assertArrayEquals(ExactBits.of(fromRdd.params()), ExactBits.of(fromPaths.params()), "list network, bit for bit"),
                 () -> assertEquals(1, fromPaths.getEpochCount(), "one epoch"),
-                () -> assertArrayEquals(bits(graphFromRdd.params()), bits(graphFromPaths.params()), "graph, bit for bit"));
+                () -> assertArrayEquals(ExactBits.of(graphFromRdd.params()), ExactBits.of(graphFromPaths.params()), "graph, bit for bit"));
     }
 
     @Test
@@ -210,7 +211,7 @@ class SyncTrainingMasterIT {
         }
         assertAll(
                 () -> assertEquals(4, returned.size(), "ceil(10/3) steps"),
-                () -> assertArrayEquals(bits(whole.params()), bits(chunked.params()),
+                () -> assertArrayEquals(ExactBits.of(whole.params()), ExactBits.of(chunked.params()),
                         "bit-identical to the one-stage epoch"),
                 () -> assertEquals(withoutTimes(returned), withoutTimes(live), "every step reported live, in order"));
     }
@@ -306,12 +307,6 @@ class SyncTrainingMasterIT {
                 + "local[4], spark.task.cpus 1); give the job at least 5 executor cores (e.g. spark-submit "
                 + "--total-executor-cores 5, or --num-executors x --executor-cores >= 5; local[5] in one process), or "
                 + "use 4 workers", e.getMessage());
-    }
-
-    /** The raw bits of every value, for comparisons that must be exact. */
-    static long[] bits(INDArray a) {
-        return java.util.Arrays.stream(a.castTo(DataType.DOUBLE).reshape(-1).toDoubleVector())
-                .mapToLong(Double::doubleToRawLongBits).toArray();
     }
 
     static List<String> withoutTimes(List<StepMetrics> steps) {
